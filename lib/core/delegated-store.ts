@@ -1,0 +1,772 @@
+import type { Observable } from 'rxjs';
+import { raceAbort } from './abort.js';
+import type { BackFillCallback, BackFillEvent } from './backfill-event.js';
+import { BackFiller } from './backfill.js';
+import { ConfigurationError, NotFoundError, StoreClosedError, WriteFailedError } from './errors.js';
+import type { InvalidationBus } from './invalidation-bus.js';
+import {
+  FlightTable,
+  type KeyFlight,
+  type ReadTicket,
+  type SharedLoad,
+  type SharedWalk,
+} from './key-flight.js';
+import { LayerRuntime, validateLayers } from './layer-runtime.js';
+import type { Middleware, OperationContext, OperationFunc, OperationOptions } from './operation.js';
+import { OpContext, type InternalFields } from './operation-context.js';
+import type { DelegatedStoreConfig, DelegatedStoreOption, StoreErrorSource } from './options.js';
+import type { StoreStats } from './stats.js';
+import type { Layer } from './store.js';
+
+type Loader<K, V> = (key: K) => Promise<V | undefined>;
+
+const DEFAULT_MAX_PENDING_BACKFILLS = 10_000;
+const noop = () => {};
+
+/**
+ * Several storage layers behind one store. A read walks the layers from the fastest to the slowest and
+ * writes a value found low down back into every faster layer, in the background (the backfill). A write
+ * goes to the primary layer first, then to the others. Every operation passes through the middleware chain.
+ */
+export class DelegatedStore<K, V> {
+  readonly #layers: LayerRuntime<K, V>[];
+  readonly #primary: LayerRuntime<K, V> | undefined;
+  /** Layer 0 when its store can answer synchronously: a hit then costs no promise chain. */
+  readonly #syncLayer: LayerRuntime<K, V> | undefined;
+  readonly #middlewares: Middleware<K, V>[];
+  #chain: OperationFunc<K, V>;
+  readonly #flights = new FlightTable<K, V>();
+  readonly #backFiller: BackFiller<K, V>;
+  readonly #errorHandlers: DelegatedStoreConfig<K, V>['errorHandlers'];
+  readonly #bus: InvalidationBus | undefined;
+  readonly #writes = new Set<Promise<unknown>>();
+  #loads = 0;
+  #closing: Promise<void> | undefined;
+
+  /** One event per layer written by a backfill or a load, after the write succeeded. */
+  readonly backFill$: Observable<BackFillEvent<K, V>>;
+
+  constructor(layers: Layer<K, V>[], ...options: DelegatedStoreOption<K, V>[]) {
+    validateLayers<K, V>(layers);
+    const config: DelegatedStoreConfig<K, V> = {
+      backFillCallbacks: [],
+      middlewares: [],
+      errorHandlers: [],
+      maxPendingBackFills: DEFAULT_MAX_PENDING_BACKFILLS,
+    };
+    options.forEach((option, index) => {
+      if (typeof option !== 'function') {
+        throw new ConfigurationError(
+          `option ${index} must be a function such as withMiddleware(...), got ${option === null ? 'null' : typeof option}`,
+        );
+      }
+      option(config);
+    });
+    this.#layers = layers.map((layer, index) => new LayerRuntime(layer, index));
+    this.#primary = this.#layers.find((layer) => layer.primary);
+    const first = this.#layers[0];
+    this.#syncLayer = typeof first.store.getSync === 'function' && !first.primary ? first : undefined;
+    this.#errorHandlers = config.errorHandlers;
+    this.#backFiller = new BackFiller(
+      config.backFillCallbacks,
+      config.maxPendingBackFills,
+      this.#reportError,
+    );
+    this.backFill$ = this.#backFiller.events$;
+    this.#middlewares = [...config.middlewares];
+    this.#chain = this.#compose();
+    this.#bus = config.bus;
+    if (this.#bus) this.#subscribeToBus(this.#bus);
+  }
+
+  // ── Public operations: check the input, build the context, enter the chain ──────────────────────────
+
+  get(key: K, options?: OperationOptions): Promise<V | undefined> {
+    const invalid = this.#checkKey(key, 'get') ?? this.#checkOptions(options);
+    if (invalid) return invalid;
+    if (options === undefined && this.#middlewares.length === 0) return this.#get(undefined, key);
+    return this.#chain(this.#context('get', options), key, undefined);
+  }
+
+  async set(key: K, value: V, options?: OperationOptions): Promise<void> {
+    const invalid =
+      this.#checkKey(key, 'set') ??
+      (value === undefined
+        ? Promise.reject(new TypeError('set: value must not be undefined (use delete)'))
+        : undefined) ??
+      this.#checkOptions(options);
+    if (invalid) return invalid as Promise<never>;
+    await this.#chain(this.#context('set', options), key, value);
+  }
+
+  async delete(key: K, options?: OperationOptions): Promise<void> {
+    const invalid = this.#checkKey(key, 'delete') ?? this.#checkOptions(options);
+    if (invalid) return invalid as Promise<never>;
+    await this.#chain(this.#context('delete', options), key, undefined);
+  }
+
+  getOrLoad(key: K, loader: Loader<K, V>, options?: OperationOptions): Promise<V | undefined> {
+    const invalid =
+      this.#checkKey(key, 'getOrLoad') ??
+      (typeof loader !== 'function'
+        ? Promise.reject(new TypeError('getOrLoad: loader must be a function (key) => Promise<value>'))
+        : undefined) ??
+      this.#checkOptions(options);
+    if (invalid) return invalid;
+    return this.#chain(this.#context('getOrLoad', options, loader), key, undefined);
+  }
+
+  getMany(keys: readonly K[], options?: OperationOptions): Promise<Array<V | undefined>> {
+    if (!Array.isArray(keys)) return Promise.reject(new TypeError('getMany: keys must be an array'));
+    for (const key of keys) {
+      const invalid = this.#checkKey(key, 'getMany');
+      if (invalid) return invalid as Promise<never>;
+    }
+    const invalid = this.#checkOptions(options);
+    if (invalid) return invalid as Promise<never>;
+    const run = this.#chain(this.#context('getMany', options), keys as unknown as K, undefined);
+    return run as unknown as Promise<Array<V | undefined>>;
+  }
+
+  // ── Configuration at run time ─────────────────────────────────────────────────────────────────────────
+
+  /** Appends a callback, called after each successful backfill or load write. */
+  onBackFill(callback: BackFillCallback<K, V>): void {
+    if (typeof callback !== 'function')
+      throw new ConfigurationError('onBackFill: the callback must be a function');
+    this.#backFiller.callbacks.push(callback);
+  }
+
+  /** Removes every callback, those given as options too. */
+  clearBackFillCallbacks(): void {
+    this.#backFiller.callbacks.length = 0;
+  }
+
+  /** Adds middlewares; the last one added runs first. The chain is composed here, not per operation. */
+  use(...middlewares: Middleware<K, V>[]): void {
+    middlewares.forEach((middleware, index) => {
+      if (typeof middleware !== 'function') {
+        throw new ConfigurationError(`use: middleware ${index} must be a function, got ${typeof middleware}`);
+      }
+    });
+    const previous = this.#middlewares.length;
+    this.#middlewares.push(...middlewares);
+    try {
+      this.#chain = this.#compose();
+    } catch (error) {
+      this.#middlewares.length = previous;
+      throw error;
+    }
+  }
+
+  stats(): StoreStats {
+    return {
+      layers: this.#layers.map((layer) => layer.stats()),
+      loads: this.#loads,
+      droppedBackFills: this.#backFiller.dropped,
+    };
+  }
+
+  /** Resolves when every backfill scheduled before the call has settled. */
+  drain(): Promise<void> {
+    return this.#backFiller.drain();
+  }
+
+  /** Drains, closes the bus and every layer store that has close(), completes backFill$. Idempotent. */
+  close(): Promise<void> {
+    this.#closing ??= this.#close();
+    return this.#closing;
+  }
+
+  get closed(): boolean {
+    return this.#closing !== undefined;
+  }
+
+  /** The layers' names, in order. */
+  get layerNames(): string[] {
+    return this.#layers.map((layer) => layer.name);
+  }
+
+  // ── The chain ─────────────────────────────────────────────────────────────────────────────────────────
+
+  #compose(): OperationFunc<K, V> {
+    let chain: OperationFunc<K, V> = this.#dispatch;
+    for (const middleware of this.#middlewares) {
+      chain = middleware(chain);
+      if (typeof chain !== 'function') {
+        throw new ConfigurationError('a middleware must return a function (ctx, key, value) => Promise');
+      }
+    }
+    return chain;
+  }
+
+  /** The bottom of the chain: the operation itself. */
+  readonly #dispatch: OperationFunc<K, V> = (ctx, key, value) => {
+    if (this.#closing) return Promise.reject(new StoreClosedError());
+    const internal = ctx as OperationContext & InternalFields<K, V>;
+    switch (ctx.operation) {
+      case 'get':
+        return this.#get(ctx, key);
+      case 'getOrLoad':
+        if (typeof internal.loader !== 'function') {
+          return Promise.reject(
+            new TypeError(
+              'getOrLoad: the context that reached the store has no loader; pass ctx (or { ...ctx }) to next',
+            ),
+          );
+        }
+        return this.#getOrLoad(ctx, key, internal.loader, internal.ttl);
+      case 'set':
+        return this.#trackWrite(this.#write(ctx, key, value, internal.ttl)).then(() => value);
+      case 'delete':
+        return this.#trackWrite(this.#write(ctx, key, undefined, undefined)).then(() => undefined);
+      case 'getMany':
+        return this.#getMany(ctx, key as unknown as readonly K[]) as unknown as Promise<V | undefined>;
+      default:
+        return Promise.reject(new TypeError(`unknown operation "${String(ctx.operation)}"`));
+    }
+  };
+
+  #context(operation: OperationContext['operation'], options?: OperationOptions, loader?: Loader<K, V>) {
+    return new OpContext<K, V>(operation, options?.signal, options?.metadata ?? {}, options?.ttl, loader);
+  }
+
+  #checkKey(key: K, operation: string): Promise<never> | undefined {
+    if (key === undefined || key === null) {
+      return Promise.reject(new TypeError(`${operation}: key must not be ${String(key)}`));
+    }
+    if (this.#closing) return Promise.reject(new StoreClosedError());
+    return undefined;
+  }
+
+  #checkOptions(options: OperationOptions | undefined): Promise<never> | undefined {
+    if (options === undefined) return undefined;
+    if (options === null || typeof options !== 'object') {
+      return Promise.reject(new TypeError('options must be an object { signal?, metadata?, ttl? }'));
+    }
+    if (options.signal?.aborted) return Promise.reject(options.signal.reason);
+    if (
+      options.ttl !== undefined &&
+      !(typeof options.ttl === 'number' && Number.isFinite(options.ttl) && options.ttl > 0)
+    ) {
+      return Promise.reject(
+        new TypeError(`options.ttl must be a finite number of milliseconds > 0, got ${String(options.ttl)}`),
+      );
+    }
+    return undefined;
+  }
+
+  // ── Reading ───────────────────────────────────────────────────────────────────────────────────────────
+
+  /** A get: layer 0 synchronously when it can, else a walk shared with every concurrent reader of the key. */
+  #get(ctx: OperationContext | undefined, key: K): Promise<V | undefined> {
+    const sync = this.#syncLayer;
+    if (sync !== undefined) {
+      let value: V | undefined;
+      try {
+        value = sync.store.getSync!(key);
+      } catch (error) {
+        sync.errors++;
+        this.#reportError(error, { kind: 'layer', layerName: sync.name, operation: 'get' });
+      }
+      if (value !== undefined) {
+        sync.hits++;
+        return Promise.resolve(value);
+      }
+    }
+    return this.#read(ctx, key);
+  }
+
+  #read(ctx: OperationContext | undefined, key: K): Promise<V | undefined> {
+    const flight = this.#flights.open(key);
+    let walk = flight.walk;
+    const starts = walk === undefined;
+    if (walk === undefined) {
+      walk = {
+        stale: flight.writing > 0,
+        pendingWrite: undefined,
+        promise: undefined!,
+        active: 0,
+        abortReason: undefined,
+      };
+      flight.walk = walk;
+      flight.readers.add(walk);
+    }
+    walk.active++;
+    const signal = ctx?.signal;
+    if (starts) {
+      walk.promise = this.#walk(walk, flight, ctx ?? this.#context('get'), key);
+      walk.promise.catch(noop);
+    }
+    if (signal === undefined) return walk.promise;
+    const shared = walk;
+    return raceAbort(shared.promise, signal, () => {
+      shared.active--;
+      shared.abortReason = signal.reason;
+    });
+  }
+
+  /** Reads the layers in order; the first value found wins and is written back above it. */
+  async #walk(
+    walk: SharedWalk<V>,
+    flight: KeyFlight<V>,
+    ctx: OperationContext,
+    key: K,
+  ): Promise<V | undefined> {
+    const layers = this.#layers;
+    let found = -1;
+    let value: V | undefined;
+    let expiresAt: number | undefined;
+    try {
+      for (let i = this.#syncLayer ? 1 : 0; i < layers.length; i++) {
+        if (walk.active === 0) throw walk.abortReason;
+        const layer = layers[i];
+        try {
+          if (i === 0) {
+            value = await layer.get(key);
+          } else {
+            const entry = await layer.getWithExpiry(key);
+            value = entry?.value;
+            expiresAt = entry?.expiresAt;
+          }
+        } catch (error) {
+          if (error instanceof NotFoundError) {
+            value = undefined;
+          } else {
+            layer.errors++;
+            if (layer.primary) throw error;
+            this.#reportError(error, { kind: 'layer', layerName: layer.name, operation: ctx.operation });
+            continue;
+          }
+        }
+        if (value !== undefined) {
+          layer.hits++;
+          found = i;
+          break;
+        }
+        layer.misses++;
+      }
+    } catch (error) {
+      this.#endRead(walk, flight, key);
+      throw error;
+    }
+    if (this.#syncLayer) this.#syncLayer.misses++;
+    if (found > 0 && !walk.stale) {
+      // The walk stays joinable until its backfill is done: a reader arriving meanwhile gets its value
+      // instead of reading the layers again. A write detaches it.
+      this.#backFiller.schedule(
+        {
+          ctx,
+          key,
+          value: value as V,
+          targets: layers.slice(0, found),
+          sourceLayerIndex: found,
+          expiresAt,
+          ttl: undefined,
+          ticket: walk,
+        },
+        () => this.#endRead(walk, flight, key),
+      );
+    } else {
+      this.#endRead(walk, flight, key);
+    }
+    return value;
+  }
+
+  #endRead(reader: ReadTicket, flight: KeyFlight<V>, key: K): void {
+    if (flight.walk === reader) flight.walk = undefined;
+    if (flight.load === reader) flight.load = undefined;
+    flight.readers.delete(reader);
+    this.#flights.release(key, flight);
+  }
+
+  async #getOrLoad(
+    ctx: OperationContext,
+    key: K,
+    loader: Loader<K, V>,
+    ttl: number | undefined,
+  ): Promise<V | undefined> {
+    const cached = await this.#get(ctx, key);
+    if (cached !== undefined) return cached;
+    const flight = this.#flights.open(key);
+    let load = flight.load;
+    if (load === undefined) {
+      load = this.#startLoad(flight, ctx, key, loader, ttl);
+    }
+    return ctx.signal ? raceAbort(load.promise, ctx.signal) : load.promise;
+  }
+
+  #startLoad(
+    flight: KeyFlight<V>,
+    ctx: OperationContext,
+    key: K,
+    loader: Loader<K, V>,
+    ttl: number | undefined,
+  ): SharedLoad<V> {
+    const load: SharedLoad<V> = { stale: flight.writing > 0, pendingWrite: undefined, promise: undefined! };
+    flight.load = load;
+    flight.readers.add(load);
+    this.#loads++;
+    load.promise = callLoader(loader, key).then(
+      (value) => {
+        const targets = this.#layers.filter((layer) => !layer.primary);
+        if (value !== undefined && !load.stale && targets.length > 0) {
+          this.#backFiller.schedule(
+            {
+              ctx,
+              key,
+              value,
+              targets,
+              sourceLayerIndex: this.#layers.length,
+              expiresAt: undefined,
+              ttl,
+              ticket: load,
+            },
+            () => this.#endRead(load, flight, key),
+          );
+        } else {
+          if (value !== undefined && load.stale) this.#backFiller.dropped++;
+          this.#endRead(load, flight, key);
+        }
+        return value;
+      },
+      (error: unknown) => {
+        this.#endRead(load, flight, key);
+        throw error;
+      },
+    );
+    load.promise.catch(noop);
+    return load;
+  }
+
+  /** One batch per layer for the keys still missing; each key then follows the get rules. */
+  async #getMany(ctx: OperationContext, keys: readonly K[]): Promise<Array<V | undefined>> {
+    const results: Promise<V | undefined>[] = new Array(keys.length);
+    const batch = new Map<K, BatchEntry<K, V>>();
+    keys.forEach((key, position) => {
+      const known = batch.get(key);
+      if (known) {
+        results[position] = known.walk.promise;
+        return;
+      }
+      const flight = this.#flights.open(key);
+      if (flight.walk) {
+        flight.walk.active++;
+        results[position] = flight.walk.promise;
+        return;
+      }
+      const entry = new BatchEntry<K, V>(key, flight);
+      flight.walk = entry.walk;
+      flight.readers.add(entry.walk);
+      batch.set(key, entry);
+      results[position] = entry.walk.promise;
+    });
+    if (batch.size > 0) this.#walkBatch(ctx, [...batch.values()]);
+    const all = Promise.all(results);
+    return ctx.signal ? raceAbort(all, ctx.signal) : all;
+  }
+
+  async #walkBatch(ctx: OperationContext, entries: BatchEntry<K, V>[]): Promise<void> {
+    let missing = entries;
+    try {
+      for (const layer of this.#layers) {
+        if (missing.length === 0) break;
+        if (ctx.signal?.aborted) throw ctx.signal.reason;
+        const values = await this.#readBatch(layer, missing, ctx);
+        if (values === undefined) continue;
+        const stillMissing: BatchEntry<K, V>[] = [];
+        missing.forEach((entry, i) => {
+          const value = values[i]?.value;
+          if (value === undefined) {
+            layer.misses++;
+            stillMissing.push(entry);
+            return;
+          }
+          layer.hits++;
+          this.#finishBatchEntry(ctx, entry, layer.index, value, values[i]?.expiresAt);
+        });
+        missing = stillMissing;
+      }
+      for (const entry of missing) this.#finishBatchEntry(ctx, entry, -1, undefined, undefined);
+    } catch (error) {
+      for (const entry of missing) {
+        this.#endRead(entry.walk, entry.flight, entry.key);
+        entry.reject(error);
+      }
+    }
+  }
+
+  /** One layer's answer for a batch, or `undefined` when a cache layer failed (a miss for every key). */
+  async #readBatch(
+    layer: LayerRuntime<K, V>,
+    entries: BatchEntry<K, V>[],
+    ctx: OperationContext,
+  ): Promise<Array<{ value: V | undefined; expiresAt?: number } | undefined> | undefined> {
+    const keys = entries.map((entry) => entry.key);
+    try {
+      const store = layer.store;
+      if (store.getMany && !(layer.index > 0 && store.getWithExpiry && !store.getManyWithExpiry)) {
+        if (layer.index > 0 && store.getManyWithExpiry) {
+          const found = await layer.getManyWithExpiry(keys);
+          checkBatch(found, keys.length, layer.name);
+          return found;
+        }
+        const values = await layer.getMany(keys);
+        checkBatch(values, keys.length, layer.name);
+        return values.map((value) => ({ value }));
+      }
+      return await Promise.all(
+        keys.map((key) =>
+          (layer.index > 0 ? layer.getWithExpiry(key) : layer.get(key).then((value) => ({ value }))).catch(
+            (error: unknown) => {
+              if (error instanceof NotFoundError) return undefined;
+              throw error;
+            },
+          ),
+        ),
+      );
+    } catch (error) {
+      if (error instanceof NotFoundError) return keys.map(() => undefined);
+      layer.errors++;
+      if (layer.primary) throw error;
+      this.#reportError(error, { kind: 'layer', layerName: layer.name, operation: ctx.operation });
+      return undefined;
+    }
+  }
+
+  #finishBatchEntry(
+    ctx: OperationContext,
+    entry: BatchEntry<K, V>,
+    found: number,
+    value: V | undefined,
+    expiresAt: number | undefined,
+  ): void {
+    const { walk, flight, key } = entry;
+    if (found > 0 && !walk.stale) {
+      this.#backFiller.schedule(
+        {
+          ctx,
+          key,
+          value: value as V,
+          targets: this.#layers.slice(0, found),
+          sourceLayerIndex: found,
+          expiresAt,
+          ttl: undefined,
+          ticket: walk,
+        },
+        () => this.#endRead(walk, flight, key),
+      );
+    } else {
+      this.#endRead(walk, flight, key);
+    }
+    entry.resolve(value);
+  }
+
+  // ── Writing ───────────────────────────────────────────────────────────────────────────────────────────
+
+  #trackWrite(write: Promise<void>): Promise<void> {
+    this.#writes.add(write);
+    return write.finally(() => this.#writes.delete(write));
+  }
+
+  /**
+   * A set (value given) or a delete (value undefined). Writes of one key are serialised, and each waits
+   * for the layer writes that readers of the key still have in flight, so the write always lands last.
+   */
+  async #write(ctx: OperationContext, key: K, value: V | undefined, ttl: number | undefined): Promise<void> {
+    const flight = this.#flights.open(key);
+    flight.writing++;
+    flight.overlapWrite();
+    const readerWrites = flight.pendingReaderWrites();
+    const previous = flight.lastWrite;
+    let finish!: () => void;
+    const done = new Promise<void>((resolve) => (finish = resolve));
+    flight.lastWrite = done;
+    try {
+      if (previous) await previous;
+      if (readerWrites.length > 0) await Promise.allSettled(readerWrites);
+      if (this.#primary) {
+        await this.#writeLayer(this.#primary, key, value, this.#primary.ttl);
+        await Promise.all(
+          this.#layers.map((layer) =>
+            layer.primary ? undefined : this.#writeCacheLayer(ctx, layer, key, value, ttl ?? layer.ttl),
+          ),
+        );
+      } else {
+        await this.#writeWithoutPrimary(ctx, key, value, ttl);
+      }
+    } finally {
+      flight.writing--;
+      flight.overlapWrite();
+      finish();
+      if (flight.lastWrite === done) flight.lastWrite = undefined;
+      this.#flights.release(key, flight);
+    }
+    this.#publish(key);
+  }
+
+  #writeLayer(
+    layer: LayerRuntime<K, V>,
+    key: K,
+    value: V | undefined,
+    ttl: number | undefined,
+  ): Promise<void> {
+    return value === undefined ? layer.delete(key) : layer.set(key, value, ttl);
+  }
+
+  /** A cache layer's write never fails the call: on failure the key is deleted there, so it cannot serve old data. */
+  async #writeCacheLayer(
+    ctx: OperationContext,
+    layer: LayerRuntime<K, V>,
+    key: K,
+    value: V | undefined,
+    ttl: number | undefined,
+  ): Promise<void> {
+    try {
+      await this.#writeLayer(layer, key, value, ttl);
+    } catch (error) {
+      layer.errors++;
+      this.#reportError(error, { kind: 'layer', layerName: layer.name, operation: ctx.operation });
+      if (value !== undefined) await layer.delete(key).catch(noop);
+    }
+  }
+
+  async #writeWithoutPrimary(
+    ctx: OperationContext,
+    key: K,
+    value: V | undefined,
+    ttl: number | undefined,
+  ): Promise<void> {
+    const outcomes = await Promise.allSettled(
+      this.#layers.map((layer) => this.#writeLayer(layer, key, value, ttl ?? layer.ttl)),
+    );
+    const errors: unknown[] = [];
+    const cleanups: Promise<unknown>[] = [];
+    outcomes.forEach((outcome, index) => {
+      if (outcome.status === 'fulfilled') return;
+      const layer = this.#layers[index];
+      layer.errors++;
+      errors.push(outcome.reason);
+      if (value !== undefined) cleanups.push(layer.delete(key).catch(noop));
+    });
+    if (cleanups.length > 0) await Promise.all(cleanups);
+    if (errors.length === this.#layers.length) {
+      if (errors.length === 1) throw errors[0];
+      throw new WriteFailedError(
+        `${ctx.operation}: every layer failed (${this.layerNames.join(', ')})`,
+        errors,
+      );
+    }
+    errors.forEach((error) => this.#reportError(error, { kind: 'layer', operation: ctx.operation }));
+  }
+
+  // ── Other instances ───────────────────────────────────────────────────────────────────────────────────
+
+  #publish(key: K): void {
+    if (this.#bus === undefined) return;
+    this.#bus.publish([String(key)]).catch((error: unknown) => this.#reportError(error, { kind: 'bus' }));
+  }
+
+  #subscribeToBus(bus: InvalidationBus): void {
+    const onKeys = (keys: string[]) => {
+      for (const key of keys) void this.#invalidateLocal(key as unknown as K);
+    };
+    bus.subscribe(onKeys).catch((error: unknown) => this.#reportError(error, { kind: 'bus' }));
+  }
+
+  /** Another instance wrote the key: drop our local copies and every backfill of it in flight. */
+  async #invalidateLocal(key: K): Promise<void> {
+    if (this.#closing) return;
+    const flight = this.#flights.open(key);
+    flight.writing++;
+    flight.overlapWrite();
+    const readerWrites = flight.pendingReaderWrites();
+    try {
+      if (readerWrites.length > 0) await Promise.allSettled(readerWrites);
+      await Promise.all(
+        this.#layers
+          .filter((layer) => layer.local)
+          .map((layer) =>
+            layer.delete(key).catch((error: unknown) => {
+              layer.errors++;
+              this.#reportError(error, { kind: 'bus', layerName: layer.name });
+            }),
+          ),
+      );
+    } finally {
+      flight.writing--;
+      flight.overlapWrite();
+      this.#flights.release(key, flight);
+    }
+  }
+
+  // ── Lifecycle and reporting ───────────────────────────────────────────────────────────────────────────
+
+  async #close(): Promise<void> {
+    await Promise.allSettled([...this.#writes]);
+    await this.#backFiller.drain();
+    if (this.#bus)
+      await this.#bus.close().catch((error: unknown) => this.#reportError(error, { kind: 'bus' }));
+    const outcomes = await Promise.allSettled(this.#layers.map((layer) => layer.close()));
+    outcomes.forEach((outcome, index) => {
+      if (outcome.status === 'rejected') {
+        this.#reportError(outcome.reason, {
+          kind: 'layer',
+          layerName: this.#layers[index].name,
+          operation: 'close',
+        });
+      }
+    });
+    this.#backFiller.complete();
+  }
+
+  readonly #reportError = (error: unknown, source: StoreErrorSource): void => {
+    for (const handler of this.#errorHandlers) {
+      try {
+        handler(error, source);
+      } catch {
+        // An error handler that throws must not turn a contained failure into a crash.
+      }
+    }
+  };
+}
+
+function callLoader<K, V>(loader: Loader<K, V>, key: K): Promise<V | undefined> {
+  try {
+    return Promise.resolve(loader(key));
+  } catch (error) {
+    return Promise.reject(error);
+  }
+}
+
+function checkBatch(values: unknown, expected: number, layerName: string): void {
+  if (!Array.isArray(values) || values.length !== expected) {
+    throw new TypeError(
+      `layer "${layerName}" answered a batch of ${expected} keys with ${Array.isArray(values) ? `${values.length} values` : String(values)}`,
+    );
+  }
+}
+
+/** One key of a getMany that this call walks itself; concurrent gets of the key join its walk. */
+class BatchEntry<K, V> {
+  readonly walk: SharedWalk<V>;
+  resolve!: (value: V | undefined) => void;
+  reject!: (error: unknown) => void;
+
+  constructor(
+    readonly key: K,
+    readonly flight: KeyFlight<V>,
+  ) {
+    this.walk = {
+      stale: flight.writing > 0,
+      pendingWrite: undefined,
+      active: 1,
+      abortReason: undefined,
+      promise: new Promise<V | undefined>((resolve, reject) => {
+        this.resolve = resolve;
+        this.reject = reject;
+      }),
+    };
+    this.walk.promise.catch(noop);
+  }
+}

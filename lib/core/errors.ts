@@ -1,0 +1,53 @@
+/** Every error the store throws on purpose carries a stable `code`, so callers can branch without `instanceof`. */
+export class DelegatedStoreError extends Error {
+  readonly code: string;
+
+  constructor(code: string, message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.code = code;
+    this.name = new.target.name;
+  }
+}
+
+/** A miss reported by rejection: a layer may reject with it instead of resolving `undefined`. */
+export class NotFoundError extends DelegatedStoreError {
+  constructor(message = 'not found', options?: { cause?: unknown }) {
+    super('NOT_FOUND', message, options);
+  }
+}
+
+/** An invalid configuration, thrown synchronously where the configuration is given. */
+export class ConfigurationError extends DelegatedStoreError {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super('CONFIGURATION', message, options);
+  }
+}
+
+/** Every operation rejects with it once `close()` was called. */
+export class StoreClosedError extends DelegatedStoreError {
+  constructor(message = 'the store is closed: no operation is accepted after close()') {
+    super('STORE_CLOSED', message);
+  }
+}
+
+/** A layer that did not answer within its `timeout`. */
+export class LayerTimeoutError extends DelegatedStoreError {
+  readonly layerName: string;
+  readonly timeout: number;
+
+  constructor(layerName: string, timeout: number) {
+    super('LAYER_TIMEOUT', `layer "${layerName}" did not answer within its timeout of ${timeout} ms`);
+    this.layerName = layerName;
+    this.timeout = timeout;
+  }
+}
+
+/** A write that no layer accepted (a store without a primary layer). */
+export class WriteFailedError extends DelegatedStoreError {
+  readonly errors: unknown[];
+
+  constructor(message: string, errors: unknown[]) {
+    super('WRITE_FAILED', message, { cause: errors[0] });
+    this.errors = errors;
+  }
+}

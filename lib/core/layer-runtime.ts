@@ -1,0 +1,163 @@
+import { DeadlineQueue } from './deadline-queue.js';
+import { ConfigurationError, LayerTimeoutError } from './errors.js';
+import type { LayerStats } from './stats.js';
+import type { Layer, Store, ValueWithExpiry } from './store.js';
+
+/**
+ * One configured layer as the store uses it: its store's calls made safe (a synchronous throw becomes a
+ * rejection, a slow call times out) and its counters.
+ */
+export class LayerRuntime<K, V> {
+  readonly index: number;
+  readonly name: string;
+  readonly store: Store<K, V>;
+  readonly primary: boolean;
+  readonly ttl: number | undefined;
+  readonly timeout: number | undefined;
+  readonly local: boolean;
+  hits = 0;
+  misses = 0;
+  errors = 0;
+  backFills = 0;
+  readonly #deadlines: DeadlineQueue | undefined;
+  readonly #onTimeout: () => Error;
+
+  constructor(layer: Layer<K, V>, index: number) {
+    this.index = index;
+    this.name = layer.name ?? `layer${index}`;
+    this.store = layer.store;
+    this.primary = layer.primary === true;
+    this.ttl = layer.ttl;
+    this.timeout = layer.timeout;
+    this.local = layer.local === true;
+    this.#deadlines = layer.timeout === undefined ? undefined : new DeadlineQueue(layer.timeout);
+    this.#onTimeout = () => new LayerTimeoutError(this.name, this.timeout ?? 0);
+  }
+
+  get(key: K): Promise<V | undefined> {
+    try {
+      return this.#bound(this.store.get(key));
+    } catch (error) {
+      return Promise.reject(error);
+    }
+  }
+
+  /** `getWithExpiry` when the store has it, so that a backfilled copy can be cut to the source's lifetime. */
+  getWithExpiry(key: K): Promise<ValueWithExpiry<V> | undefined> {
+    try {
+      if (this.store.getWithExpiry) return this.#bound(this.store.getWithExpiry(key));
+      return this.#bound(this.store.get(key)).then(wrapValue);
+    } catch (error) {
+      return Promise.reject(error);
+    }
+  }
+
+  getMany(keys: readonly K[]): Promise<Array<V | undefined>> {
+    try {
+      return this.#bound(this.store.getMany!(keys));
+    } catch (error) {
+      return Promise.reject(error);
+    }
+  }
+
+  getManyWithExpiry(keys: readonly K[]): Promise<Array<ValueWithExpiry<V> | undefined>> {
+    try {
+      return this.#bound(this.store.getManyWithExpiry!(keys));
+    } catch (error) {
+      return Promise.reject(error);
+    }
+  }
+
+  set(key: K, value: V, ttl: number | undefined): Promise<void> {
+    try {
+      return this.#bound(this.store.set(key, value, ttl));
+    } catch (error) {
+      return Promise.reject(error);
+    }
+  }
+
+  delete(key: K): Promise<void> {
+    try {
+      return this.#bound(this.store.delete(key));
+    } catch (error) {
+      return Promise.reject(error);
+    }
+  }
+
+  stats(): LayerStats {
+    return {
+      name: this.name,
+      hits: this.hits,
+      misses: this.misses,
+      errors: this.errors,
+      backFills: this.backFills,
+    };
+  }
+
+  close(): Promise<void> {
+    this.#deadlines?.clear();
+    try {
+      return Promise.resolve(this.store.close?.());
+    } catch (error) {
+      return Promise.reject(error);
+    }
+  }
+
+  #bound<T>(result: T | PromiseLike<T>): Promise<T> {
+    const promise = isPromiseLike(result) ? result : Promise.resolve(result);
+    if (this.#deadlines === undefined) return promise as Promise<T>;
+    return this.#deadlines.bound(promise, this.#onTimeout);
+  }
+}
+
+function wrapValue<V>(value: V | undefined): ValueWithExpiry<V> | undefined {
+  return value === undefined ? undefined : { value };
+}
+
+function isPromiseLike<T>(value: T | PromiseLike<T>): value is PromiseLike<T> {
+  return value !== null && typeof value === 'object' && typeof (value as PromiseLike<T>).then === 'function';
+}
+
+function checkMilliseconds(value: unknown, what: string): void {
+  if (value !== undefined && !(typeof value === 'number' && Number.isFinite(value) && value > 0)) {
+    throw new ConfigurationError(`${what} must be a finite number of milliseconds > 0, got ${String(value)}`);
+  }
+}
+
+/** Checks every rule of a layer list; throws ConfigurationError naming the layer and the problem. */
+export function validateLayers<K, V>(layers: unknown): asserts layers is Layer<K, V>[] {
+  if (!Array.isArray(layers) || layers.length === 0) {
+    throw new ConfigurationError('a DelegatedStore needs at least one layer');
+  }
+  const names = new Set<string>();
+  let primaries = 0;
+  layers.forEach((layer: unknown, index) => {
+    if (layer === null || typeof layer !== 'object') {
+      throw new ConfigurationError(`layer ${index} must be an object with a store, got ${String(layer)}`);
+    }
+    const { store, primary, ttl, name, timeout } = layer as Layer<K, V>;
+    const label = `layer ${index}${typeof name === 'string' ? ` ("${name}")` : ''}`;
+    if (
+      store === null ||
+      typeof store !== 'object' ||
+      typeof store.get !== 'function' ||
+      typeof store.set !== 'function' ||
+      typeof store.delete !== 'function'
+    ) {
+      throw new ConfigurationError(`${label} needs a store with get, set and delete functions`);
+    }
+    if (primary) primaries++;
+    checkMilliseconds(ttl, `${label}: ttl`);
+    checkMilliseconds(timeout, `${label}: timeout`);
+    if (name !== undefined && (typeof name !== 'string' || name.length === 0)) {
+      throw new ConfigurationError(`${label}: name must be a non-empty string`);
+    }
+    const effective = name ?? `layer${index}`;
+    if (names.has(effective))
+      throw new ConfigurationError(`two layers are named "${effective}": names must be unique`);
+    names.add(effective);
+  });
+  if (primaries > 1) {
+    throw new ConfigurationError(`at most one layer can be primary, ${primaries} are`);
+  }
+}

@@ -1,0 +1,43 @@
+/** One storage backend. A miss is `undefined`, or a rejection with NotFoundError. `null` is a value. */
+export interface Store<K, V> {
+  get(key: K): Promise<V | undefined>;
+  /** `ttl` in milliseconds; omitted: no expiry. */
+  set(key: K, value: V, ttl?: number): Promise<void>;
+  delete(key: K): Promise<void>;
+  getMany?(keys: readonly K[]): Promise<Array<V | undefined>>;
+  setMany?(entries: ReadonlyArray<{ key: K; value: V; ttl?: number }>): Promise<void>;
+  deleteMany?(keys: readonly K[]): Promise<void>;
+  close?(): Promise<void>;
+  /** The value and when it expires (epoch ms), so that a backfilled copy never outlives its source. */
+  getWithExpiry?(key: K): Promise<ValueWithExpiry<V> | undefined>;
+  /** The batch form of getWithExpiry, so that getMany keeps one round trip per layer and the expiry rule. */
+  getManyWithExpiry?(keys: readonly K[]): Promise<Array<ValueWithExpiry<V> | undefined>>;
+  /**
+   * A synchronous read for in-process stores. When layer 0 has it, a hit costs no promise chain:
+   * the store answers from it and falls back to `get` on a miss.
+   */
+  getSync?(key: K): V | undefined;
+}
+
+export interface ValueWithExpiry<V> {
+  value: V;
+  /** Epoch milliseconds; omitted: no expiry. */
+  expiresAt?: number;
+}
+
+export interface Layer<K, V> {
+  store: Store<K, V>;
+  /** The source of truth (at most one layer). */
+  primary?: boolean;
+  /** Milliseconds, used whenever the store writes this layer (set, backfill, load); > 0. */
+  ttl?: number;
+  /** Used in events and stats; default `layer${index}`; unique. */
+  name?: string;
+  /**
+   * Milliseconds. A read slower than this counts as a miss (the primary: rejects with
+   * LayerTimeoutError); a write slower than this counts as a failed write of that layer.
+   */
+  timeout?: number;
+  /** Process-local: another instance's write of a key removes it here (needs an invalidation bus). */
+  local?: boolean;
+}
