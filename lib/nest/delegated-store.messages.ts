@@ -1,0 +1,33 @@
+import type { StoreErrorSource } from '../core/options.js';
+
+/** How a store is called in messages. */
+export function describeStore(name: string | undefined): string {
+  return name === undefined ? 'the default store' : `the store "${name}"`;
+}
+
+export function duplicateStoreMessage(name: string | undefined, count: number): string {
+  const option = name === undefined ? 'no name' : `name: '${name}'`;
+  return (
+    `DelegatedStoreModule: ${describeStore(name)} is registered ${count} times in this application ` +
+    `(forRoot/forRootAsync with ${option}). Register each store once: give the stores different names, ` +
+    `or import the same module everywhere (isGlobal: true makes it reachable from every module).`
+  );
+}
+
+/** What failed, without the key or the value: those may be personal data. */
+export function storeFailureMessage(source: StoreErrorSource, error: unknown): string {
+  const during = source.operation ? ` during ${source.operation}` : '';
+  const reason = error instanceof Error ? error.message : String(error);
+  switch (source.kind) {
+    case 'layer':
+      return `layer "${source.layerName}" failed${during}; the store went on without it: ${reason}`;
+    case 'backfill':
+      return `backfill of layer "${source.layerName}" failed${during}: ${reason}`;
+    case 'callback':
+      return `a backfill callback failed (layer "${source.layerName}"${during}): ${reason}`;
+    case 'bus':
+      return `the invalidation bus failed: ${reason}`;
+    default:
+      return `contained failure${during}: ${reason}`;
+  }
+}
