@@ -1,0 +1,128 @@
+import { LRUCache } from 'lru-cache';
+import { ConfigurationError } from '../core/errors.js';
+import type { Store, ValueWithExpiry } from '../core/store.js';
+
+export interface MemoryStoreOptions {
+  /** The most entries kept; the least recently used one goes first. Default 10_000. */
+  max?: number;
+  /** Milliseconds, used by a `set` without its own ttl. Omitted: such entries never expire. */
+  ttl?: number;
+}
+
+const DEFAULT_MAX = 10_000;
+
+/**
+ * An in-process LRU layer on `lru-cache`. Values are kept by reference (no copy, no serialisation):
+ * a caller that mutates a value it read mutates the cached entry too.
+ */
+export class MemoryStore<K, V> implements Store<K, V> {
+  readonly #cache: LRUCache<NonNullable<K>, NonNullable<V>>;
+  readonly #ttl: number | undefined;
+
+  constructor(options: MemoryStoreOptions = {}) {
+    const { max = DEFAULT_MAX, ttl } = options;
+    if (typeof max !== 'number' || !Number.isInteger(max) || max < 1) {
+      throw new ConfigurationError(`MemoryStore: max must be a whole number >= 1, got ${String(max)}`);
+    }
+    if (ttl !== undefined && !isTtl(ttl)) {
+      throw new ConfigurationError(
+        `MemoryStore: ttl must be a finite number of milliseconds > 0 (or omitted), got ${String(ttl)}`,
+      );
+    }
+    this.#ttl = ttl;
+    this.#cache = new LRUCache<NonNullable<K>, NonNullable<V>>({
+      max,
+      // Expired entries are dropped lazily, when read or evicted: no timer per entry (ttlAutopurge off),
+      // and ttlResolution 0 reads the clock on each check of an entry with a ttl instead of caching it
+      // behind a fresh timer every millisecond, so expiry is exact and a hit allocates no timer.
+      ttlAutopurge: false,
+      ttlResolution: 0,
+      // Our ttl is enforced for reads and reported by getWithExpiry: never serve a stale entry.
+      allowStale: false,
+      updateAgeOnGet: false,
+    });
+  }
+
+  /** The hot path: one map lookup, no allocation besides the promise the interface requires. */
+  get(key: K): Promise<V | undefined> {
+    return Promise.resolve(this.#cache.get(key as NonNullable<K>));
+  }
+
+  /** The same read, without a promise: the core uses it on layer 0 for a hit that costs no microtask. */
+  getSync(key: K): V | undefined {
+    return this.#cache.get(key as NonNullable<K>);
+  }
+
+  async set(key: K, value: V, ttl?: number): Promise<void> {
+    this.#set(key, value, ttl);
+  }
+
+  async delete(key: K): Promise<void> {
+    this.#cache.delete(key as NonNullable<K>);
+  }
+
+  async getMany(keys: readonly K[]): Promise<Array<V | undefined>> {
+    const cache = this.#cache;
+    return keys.map((key) => cache.get(key as NonNullable<K>));
+  }
+
+  async setMany(entries: ReadonlyArray<{ key: K; value: V; ttl?: number }>): Promise<void> {
+    // Check every ttl first, so that a bad entry leaves the batch unwritten rather than half written.
+    for (const entry of entries) checkTtl(entry.ttl);
+    for (const { key, value, ttl } of entries) this.#set(key, value, ttl);
+  }
+
+  async deleteMany(keys: readonly K[]): Promise<void> {
+    for (const key of keys) this.#cache.delete(key as NonNullable<K>);
+  }
+
+  async getWithExpiry(key: K): Promise<ValueWithExpiry<V> | undefined> {
+    return this.#withExpiry(key);
+  }
+
+  async getManyWithExpiry(keys: readonly K[]): Promise<Array<ValueWithExpiry<V> | undefined>> {
+    return keys.map((key) => this.#withExpiry(key));
+  }
+
+  /** Drops every entry. */
+  async clear(): Promise<void> {
+    this.#cache.clear();
+  }
+
+  /** Drops every entry, so that a closed store holds no memory. */
+  async close(): Promise<void> {
+    this.#cache.clear();
+  }
+
+  /** How many entries are held (expired ones included until they are read or evicted). */
+  get size(): number {
+    return this.#cache.size;
+  }
+
+  #set(key: K, value: V, ttl: number | undefined): void {
+    checkTtl(ttl);
+    const effective = ttl ?? this.#ttl;
+    // lru-cache wants whole milliseconds; rounding up never ends an entry before its ttl. ttl 0 = no expiry.
+    this.#cache.set(key as NonNullable<K>, value as NonNullable<V>, {
+      ttl: effective === undefined ? 0 : Math.ceil(effective),
+    });
+  }
+
+  #withExpiry(key: K): ValueWithExpiry<V> | undefined {
+    const value = this.#cache.get(key as NonNullable<K>);
+    if (value === undefined) return undefined;
+    const left = this.#cache.getRemainingTTL(key as NonNullable<K>);
+    // Rounded down: the reported expiry is never later than the real one, so a copy cannot outlive it.
+    return left === Infinity ? { value } : { value, expiresAt: Math.floor(Date.now() + left) };
+  }
+}
+
+function isTtl(ttl: unknown): ttl is number {
+  return typeof ttl === 'number' && Number.isFinite(ttl) && ttl > 0;
+}
+
+function checkTtl(ttl: unknown): void {
+  if (ttl !== undefined && !isTtl(ttl)) {
+    throw new TypeError(`MemoryStore: ttl must be a finite number of milliseconds > 0, got ${String(ttl)}`);
+  }
+}
