@@ -368,6 +368,7 @@ export class DelegatedStore<K, V> {
         () => this.#endRead(walk, flight, key),
       );
     } else {
+      if (found > 0) this.#backFiller.dropped++;
       this.#endRead(walk, flight, key);
     }
     return value;
@@ -557,6 +558,7 @@ export class DelegatedStore<K, V> {
         () => this.#endRead(walk, flight, key),
       );
     } else {
+      if (found > 0) this.#backFiller.dropped++;
       this.#endRead(walk, flight, key);
     }
     entry.resolve(value);

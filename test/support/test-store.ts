@@ -30,6 +30,8 @@ export class TestStore<V = unknown> implements Store<string, V> {
   readonly gates: Partial<Record<Call['method'], Promise<void>>> = {};
   /** When set, every call of that method rejects with it. */
   readonly failures: Partial<Record<Call['method'], unknown>> = {};
+  /** Gates for single calls: the next call of a method waits for the first gate queued for it. */
+  readonly #nextGates: Partial<Record<Call['method'], Promise<void>[]>> = {};
   missAsNotFound = false;
   closed = false;
 
@@ -37,10 +39,11 @@ export class TestStore<V = unknown> implements Store<string, V> {
     for (const [key, value] of Object.entries(entries)) this.data.set(key, value);
   }
 
+  /** Reads the value when called, then waits: a held read returns what the layer held at that moment. */
   async get(key: string): Promise<V | undefined> {
     this.calls.push({ method: 'get', key });
-    await this.#enter('get');
     const value = this.data.get(key);
+    await this.#enter('get');
     if (value === undefined && this.missAsNotFound) throw new NotFoundError(`${key} not found`);
     return value;
   }
@@ -61,11 +64,20 @@ export class TestStore<V = unknown> implements Store<string, V> {
     this.closed = true;
   }
 
+  /** Holds the next call of `method` until the returned gate opens. */
+  holdNext(method: Call['method']): Gate {
+    const held = gate();
+    (this.#nextGates[method] ??= []).push(held.promise);
+    return held;
+  }
+
   count(method: Call['method']): number {
     return this.calls.filter((call) => call.method === method).length;
   }
 
   async #enter(method: Call['method']): Promise<void> {
+    const next = this.#nextGates[method]?.shift();
+    if (next) await next;
     const gate = this.gates[method];
     if (gate) await gate;
     if (method in this.failures) throw this.failures[method];
@@ -75,4 +87,16 @@ export class TestStore<V = unknown> implements Store<string, V> {
 /** Lets every pending promise callback run. */
 export async function flush(): Promise<void> {
   for (let i = 0; i < 10; i++) await new Promise((resolve) => setImmediate(resolve));
+}
+
+/** A TestStore with a batch read, one call per batch. */
+export class BatchTestStore<V = unknown> extends TestStore<V> {
+  async getMany(keys: readonly string[]): Promise<Array<V | undefined>> {
+    this.calls.push({ method: 'getMany', key: [...keys] });
+    const values = keys.map((key) => this.data.get(key));
+    const failure = this.failures.getMany;
+    if (failure !== undefined) throw failure;
+    await this.gates.getMany;
+    return values;
+  }
 }

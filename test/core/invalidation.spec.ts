@@ -1,0 +1,129 @@
+import { describe, expect, it } from '@jest/globals';
+import { DelegatedStore, withInvalidationBus, type InvalidationBus } from '../../lib/index.js';
+import { flush, TestStore } from '../support/test-store.js';
+
+/** An in-process bus: every instance on it hears the others, never itself. */
+class LocalBus {
+  readonly #listeners = new Map<InvalidationBus, (keys: string[]) => void>();
+  published: string[][] = [];
+
+  connect(): InvalidationBus {
+    const bus: InvalidationBus = {
+      publish: async (keys) => {
+        this.published.push([...keys]);
+        for (const [other, listener] of this.#listeners) if (other !== bus) listener([...keys]);
+      },
+      subscribe: async (onKeys) => void this.#listeners.set(bus, onKeys),
+      close: async () => void this.#listeners.delete(bus),
+    };
+    return bus;
+  }
+}
+
+function instance(bus: InvalidationBus, shared: TestStore<string>) {
+  const local = new TestStore<string>();
+  const store = new DelegatedStore<string, string>(
+    [
+      { store: local, local: true },
+      { store: shared, primary: true },
+    ],
+    withInvalidationBus(bus),
+  );
+  return { local, store };
+}
+
+describe('invalidation bus', () => {
+  it('a write on one instance removes the key from the other instances local layers', async () => {
+    const network = new LocalBus();
+    const db = new TestStore<string>({ k: 'old' });
+    const a = instance(network.connect(), db);
+    const b = instance(network.connect(), db);
+    await flush();
+    expect(await b.store.get('k')).toBe('old');
+    await b.store.drain();
+    expect(b.local.data.get('k')).toBe('old');
+    await a.store.set('k', 'new');
+    await flush();
+    expect(b.local.data.has('k')).toBe(false);
+    expect(await b.store.get('k')).toBe('new');
+    expect(network.published).toEqual([['k']]);
+  });
+
+  it('drops the other instance backfill in flight for the key', async () => {
+    const network = new LocalBus();
+    const db = new TestStore<string>({ k: 'old' });
+    const a = instance(network.connect(), db);
+    const b = instance(network.connect(), db);
+    await flush();
+    const held = db.holdNext('get');
+    const reading = b.store.get('k');
+    await flush();
+    await a.store.set('k', 'new');
+    await flush();
+    held.open();
+    expect(await reading).toBe('old');
+    await b.store.drain();
+    expect(b.local.data.has('k')).toBe(false);
+    expect(await b.store.get('k')).toBe('new');
+  });
+
+  it('publishes deletes too, only after the write resolved, and close() closes the bus', async () => {
+    const network = new LocalBus();
+    const db = new TestStore<string>();
+    const bus = network.connect();
+    let closed = false;
+    const close = bus.close.bind(bus);
+    bus.close = async () => ((closed = true), close());
+    const a = instance(bus, db);
+    db.failures.delete = new Error('db down');
+    await expect(a.store.delete('k')).rejects.toThrow('db down');
+    expect(network.published).toEqual([]);
+    delete db.failures.delete;
+    await a.store.delete('k');
+    expect(network.published).toEqual([['k']]);
+    await a.store.close();
+    expect(closed).toBe(true);
+  });
+
+  it('a bus whose publish rejects does not fail the write', async () => {
+    const errors: unknown[] = [];
+    const bus: InvalidationBus = {
+      publish: async () => {
+        throw new Error('bus down');
+      },
+      subscribe: async () => {},
+      close: async () => {},
+    };
+    const { withErrorHandler } = await import('../../lib/index.js');
+    const store = new DelegatedStore<string, string>(
+      [{ store: new TestStore(), primary: true }],
+      withInvalidationBus(bus),
+      withErrorHandler((error, source) => errors.push([(error as Error).message, source.kind])),
+    );
+    await expect(store.set('k', 'v')).resolves.toBeUndefined();
+    await flush();
+    expect(errors).toEqual([['bus down', 'bus']]);
+  });
+});
+
+describe('a synchronous layer 0', () => {
+  it('answers a hit from getSync, and falls back to the walk on a miss', async () => {
+    const l0 = new TestStore<string>({ hot: 'h' });
+    let syncCalls = 0;
+    const sync = Object.assign(l0, {
+      getSync: (key: string) => {
+        syncCalls++;
+        return l0.data.get(key);
+      },
+    });
+    const db = new TestStore<string>({ cold: 'c' });
+    const store = new DelegatedStore<string, string>([{ store: sync }, { store: db, primary: true }]);
+    expect(await store.get('hot')).toBe('h');
+    expect(await store.get('cold')).toBe('c');
+    await store.drain();
+    expect(l0.count('get')).toBe(0);
+    expect(syncCalls).toBe(2);
+    expect(l0.data.get('cold')).toBe('c');
+    expect(store.stats().layers[0]).toMatchObject({ hits: 1, misses: 1, backFills: 1 });
+  });
+});
