@@ -1,6 +1,14 @@
 import 'reflect-metadata';
 import { describe, expect, it } from '@jest/globals';
-import { Inject, Injectable, Module } from '@nestjs/common';
+import {
+  Inject,
+  Injectable,
+  Module,
+  type CallHandler,
+  type ExecutionContext,
+  type NestInterceptor,
+} from '@nestjs/common';
+import { map } from 'rxjs';
 import { Test } from '@nestjs/testing';
 import {
   ConfigurationError,
@@ -66,6 +74,27 @@ describe('DelegatedStoreModule', () => {
     expect(await store.get('a')).toBe('A');
     await store.drain();
     expect(l0.calls.find((call) => call.method === 'set')?.ttl).toBe(1_000);
+    await moduleRef.close();
+  });
+
+  it('forRootAsync builds interceptor classes with the providers of its imports', async () => {
+    @Injectable()
+    class TtlInterceptor implements NestInterceptor {
+      constructor(private readonly config: AppConfig) {}
+      intercept(_context: ExecutionContext, next: CallHandler) {
+        return next.handle().pipe(map((value) => `${String(value)} (ttl ${this.config.cacheTtl})`));
+      }
+    }
+    const moduleRef = await Test.createTestingModule({
+      imports: [
+        DelegatedStoreModule.forRootAsync({
+          imports: [ConfigModule],
+          interceptors: [TtlInterceptor],
+          useFactory: () => ({ layers: [{ store: new TestStore<string>({ a: 'A' }) }] }),
+        }),
+      ],
+    }).compile();
+    expect(await moduleRef.get(DelegatedStore).get('a')).toBe('A (ttl 1000)');
     await moduleRef.close();
   });
 
