@@ -9,4 +9,4 @@ export type {
   DelegatedStoreFactoryOptions,
   DelegatedStoreInterceptor,
 } from './delegated-store-module-options.interface.js';
-// The decorators (issue 4) add: export * from './decorators/index.js';
+export * from './decorators/index.js';

@@ -1,0 +1,88 @@
+import { ConfigurationError, DelegatedStoreError } from '../../core/errors.js';
+import { methodLabel, storeLabel, type DecoratedMethod } from './decorated-method.js';
+
+/** The arguments of a call could not be turned into a cache key. */
+export class CacheKeyError extends DelegatedStoreError {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super('CACHE_KEY', message, options);
+  }
+}
+
+/** A decorated method was called on an object into which Nest did not inject the store. */
+export class StoreNotInjectedError extends DelegatedStoreError {
+  constructor(message: string) {
+    super('STORE_NOT_INJECTED', message);
+  }
+}
+
+// ── Messages ───────────────────────────────────────────────────────────────────────────────────────────
+
+export function notAMethodError(method: DecoratedMethod): ConfigurationError {
+  return new ConfigurationError(`${methodLabel(method)}: only a method can be decorated`);
+}
+
+export function staticMethodError(method: DecoratedMethod): ConfigurationError {
+  return new ConfigurationError(
+    `${methodLabel(method)}: a static method cannot be decorated, because the store is injected into instances`,
+  );
+}
+
+export function invalidTtlError(method: DecoratedMethod, ttl: unknown): ConfigurationError {
+  return new ConfigurationError(
+    `${methodLabel(method)}: ttl must be a finite number of milliseconds > 0, got ${String(ttl)}`,
+  );
+}
+
+export function invalidOptionError(
+  method: DecoratedMethod,
+  option: string,
+  expected: string,
+): ConfigurationError {
+  return new ConfigurationError(`${methodLabel(method)}: the option "${option}" must be ${expected}`);
+}
+
+export function unserializableArgumentError(
+  method: DecoratedMethod,
+  path: string,
+  what: string,
+  cause?: unknown,
+): CacheKeyError {
+  return new CacheKeyError(
+    `${methodLabel(method)}: cannot build the default cache key, because ${path} is ${what}, which does not ` +
+      `serialise to JSON. Pass a key function: @${method.decorator}({ key: (...args) => '...' })`,
+    { cause },
+  );
+}
+
+export function invalidKeyError(method: DecoratedMethod, key: unknown): CacheKeyError {
+  return new CacheKeyError(
+    `${methodLabel(method)}: the key function must return a string, got ${key === null ? 'null' : typeof key}`,
+  );
+}
+
+export function keyFunctionError(method: DecoratedMethod, cause: unknown): CacheKeyError {
+  return new CacheKeyError(`${methodLabel(method)}: the key function threw: ${String(cause)}`, { cause });
+}
+
+export function storeNotInjectedError(method: DecoratedMethod): StoreNotInjectedError {
+  return new StoreNotInjectedError(
+    `${methodLabel(method)} has no access to ${storeLabel(method.storeName)}: it was called on an object ` +
+      `that Nest's DI did not create (new ${method.className}(), a useValue or useFactory provider, or a ` +
+      `method detached from its instance). Let Nest create the class: list it as a provider or controller.`,
+  );
+}
+
+/**
+ * The description of the symbol under which the store is injected. Nest quotes it in its "can't resolve
+ * dependencies" error at bootstrap, so it says which method needs which store and how to provide it.
+ */
+export function storeInjectionDescription(method: DecoratedMethod): string {
+  const registration =
+    method.storeName === undefined
+      ? 'DelegatedStoreModule.forRoot({ layers })'
+      : `DelegatedStoreModule.forRoot({ name: '${method.storeName}', layers })`;
+  return (
+    `${storeLabel(method.storeName)}, needed by ${methodLabel(method)}; ` +
+    `register it with ${registration} in a module that this one imports, or make it global`
+  );
+}
