@@ -19,6 +19,7 @@ import type { StoreStats } from './stats.js';
 import type { Layer } from './store.js';
 
 type Loader<K, V> = (key: K) => Promise<V | undefined>;
+type ServedCallback = (layerName: string | undefined) => void;
 
 const DEFAULT_MAX_PENDING_BACKFILLS = 10_000;
 const noop = () => {};
@@ -206,7 +207,7 @@ export class DelegatedStore<K, V> {
     const internal = ctx as OperationContext & InternalFields<K, V>;
     switch (ctx.operation) {
       case 'get':
-        return this.#get(ctx, key);
+        return this.#get(ctx, key, internal.onServed);
       case 'getOrLoad':
         if (typeof internal.loader !== 'function') {
           return Promise.reject(
@@ -215,7 +216,7 @@ export class DelegatedStore<K, V> {
             ),
           );
         }
-        return this.#getOrLoad(ctx, key, internal.loader, internal.ttl);
+        return this.#getOrLoad(ctx, key, internal.loader, internal.ttl, internal.onServed);
       case 'set':
         return this.#trackWrite(this.#write(ctx, key, value, internal.ttl)).then(() => value);
       case 'delete':
@@ -228,7 +229,14 @@ export class DelegatedStore<K, V> {
   };
 
   #context(operation: OperationContext['operation'], options?: OperationOptions, loader?: Loader<K, V>) {
-    return new OpContext<K, V>(operation, options?.signal, options?.metadata ?? {}, options?.ttl, loader);
+    return new OpContext<K, V>(
+      operation,
+      options?.signal,
+      options?.metadata ?? {},
+      options?.ttl,
+      loader,
+      options?.onServed,
+    );
   }
 
   #checkKey(key: K, operation: string): Promise<never> | undefined {
@@ -259,7 +267,7 @@ export class DelegatedStore<K, V> {
   // ── Reading ───────────────────────────────────────────────────────────────────────────────────────────
 
   /** A get: layer 0 synchronously when it can, else a walk shared with every concurrent reader of the key. */
-  #get(ctx: OperationContext | undefined, key: K): Promise<V | undefined> {
+  #get(ctx: OperationContext | undefined, key: K, onServed?: ServedCallback): Promise<V | undefined> {
     const sync = this.#syncLayer;
     if (sync !== undefined) {
       let value: V | undefined;
@@ -271,13 +279,18 @@ export class DelegatedStore<K, V> {
       }
       if (value !== undefined) {
         sync.hits++;
+        onServed?.(sync.name);
         return Promise.resolve(value);
       }
     }
-    return this.#read(ctx, key);
+    return this.#read(ctx, key, onServed);
   }
 
-  #read(ctx: OperationContext | undefined, key: K): Promise<V | undefined> {
+  #read(
+    ctx: OperationContext | undefined,
+    key: K,
+    onServed: ServedCallback | undefined,
+  ): Promise<V | undefined> {
     const flight = this.#flights.open(key);
     let walk = flight.walk;
     const starts = walk === undefined;
@@ -288,6 +301,7 @@ export class DelegatedStore<K, V> {
         promise: undefined!,
         active: 0,
         abortReason: undefined,
+        servedBy: -1,
       };
       flight.walk = walk;
       flight.readers.add(walk);
@@ -298,9 +312,12 @@ export class DelegatedStore<K, V> {
       walk.promise = this.#walk(walk, flight, ctx ?? this.#context('get'), key);
       walk.promise.catch(noop);
     }
-    if (signal === undefined) return walk.promise;
     const shared = walk;
-    return raceAbort(shared.promise, signal, () => {
+    const read = onServed
+      ? shared.promise.then((value) => (onServed(this.#servedName(shared)), value))
+      : shared.promise;
+    if (signal === undefined) return read;
+    return raceAbort(read, signal, () => {
       shared.active--;
       shared.abortReason = signal.reason;
     });
@@ -342,6 +359,7 @@ export class DelegatedStore<K, V> {
         if (value !== undefined) {
           layer.hits++;
           found = i;
+          walk.servedBy = i;
           break;
         }
         layer.misses++;
@@ -381,20 +399,31 @@ export class DelegatedStore<K, V> {
     this.#flights.release(key, flight);
   }
 
+  #servedName(walk: SharedWalk<V>): string | undefined {
+    return walk.servedBy >= 0 ? this.#layers[walk.servedBy].name : undefined;
+  }
+
   async #getOrLoad(
     ctx: OperationContext,
     key: K,
     loader: Loader<K, V>,
     ttl: number | undefined,
+    onServed: ServedCallback | undefined,
   ): Promise<V | undefined> {
-    const cached = await this.#get(ctx, key);
-    if (cached !== undefined) return cached;
+    let servedBy: string | undefined;
+    const cached = await this.#get(ctx, key, onServed && ((name) => (servedBy = name)));
+    if (cached !== undefined) {
+      onServed?.(servedBy);
+      return cached;
+    }
     const flight = this.#flights.open(key);
     let load = flight.load;
     if (load === undefined) {
       load = this.#startLoad(flight, ctx, key, loader, ttl);
     }
-    return ctx.signal ? raceAbort(load.promise, ctx.signal) : load.promise;
+    const loaded = ctx.signal ? await raceAbort(load.promise, ctx.signal) : await load.promise;
+    onServed?.(loaded === undefined ? undefined : 'loader');
+    return loaded;
   }
 
   #startLoad(
@@ -484,6 +513,7 @@ export class DelegatedStore<K, V> {
             return;
           }
           layer.hits++;
+          entry.walk.servedBy = layer.index;
           this.#finishBatchEntry(ctx, entry, layer.index, value, values[i]?.expiresAt);
         });
         missing = stillMissing;
@@ -764,6 +794,7 @@ class BatchEntry<K, V> {
       pendingWrite: undefined,
       active: 1,
       abortReason: undefined,
+      servedBy: -1,
       promise: new Promise<V | undefined>((resolve, reject) => {
         this.resolve = resolve;
         this.reject = reject;

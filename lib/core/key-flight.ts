@@ -14,6 +14,8 @@ export interface SharedWalk<V> extends ReadTicket {
   /** Readers still waiting for it; a walk whose readers all aborted stops before the next layer. */
   active: number;
   abortReason: unknown;
+  /** The index of the layer that served the value; -1 for a miss or while walking. */
+  servedBy: number;
 }
 
 /** A loader call shared by every concurrent getOrLoad of one key. */

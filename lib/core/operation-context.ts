@@ -11,6 +11,7 @@ export class OpContext<K, V> implements OperationContext {
   readonly metadata: Record<string, unknown>;
   readonly ttl: number | undefined;
   readonly loader: ((key: K) => Promise<V | undefined>) | undefined;
+  readonly onServed: ((layerName: string | undefined) => void) | undefined;
 
   constructor(
     operation: Operation,
@@ -18,12 +19,14 @@ export class OpContext<K, V> implements OperationContext {
     metadata: Record<string, unknown>,
     ttl?: number,
     loader?: (key: K) => Promise<V | undefined>,
+    onServed?: (layerName: string | undefined) => void,
   ) {
     this.operation = operation;
     this.signal = signal;
     this.metadata = metadata;
     this.ttl = ttl;
     this.loader = loader;
+    this.onServed = onServed;
   }
 }
 
@@ -31,4 +34,5 @@ export class OpContext<K, V> implements OperationContext {
 export interface InternalFields<K, V> {
   ttl?: number;
   loader?: (key: K) => Promise<V | undefined>;
+  onServed?: (layerName: string | undefined) => void;
 }

@@ -13,6 +13,11 @@ export interface OperationOptions {
   metadata?: Record<string, unknown>;
   /** Milliseconds; replaces the `ttl` of every non-primary layer for this write (set, load). */
   ttl?: number;
+  /**
+   * Called once when a get or getOrLoad resolves, with the name of the layer that served the value,
+   * `'loader'` when getOrLoad loaded it, `undefined` for a miss. For observability (a response header).
+   */
+  onServed?: (layerName: string | undefined) => void;
 }
 
 export type OperationFunc<K, V> = (

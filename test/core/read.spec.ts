@@ -214,3 +214,19 @@ describe('get: a layer timeout', () => {
     expect(new NotFoundError()).toBeInstanceOf(Error);
   });
 });
+
+describe('options.onServed', () => {
+  it('names the layer that served a get, the loader, or undefined for a miss', async () => {
+    const { store } = threeLayers({ l1: { a: 1 }, l2: { b: 2 } });
+    const served: Array<string | undefined> = [];
+    const onServed = (name: string | undefined) => void served.push(name);
+    await store.get('a', { onServed });
+    await store.drain();
+    await store.get('a', { onServed });
+    await store.get('b', { onServed });
+    await store.get('none', { onServed });
+    await store.getOrLoad('c', async () => 3, { onServed });
+    await store.getOrLoad('b', async () => 3, { onServed });
+    expect(served).toEqual(['redis', 'memory', 'db', undefined, 'loader', 'memory']);
+  });
+});
