@@ -1,0 +1,9 @@
+/** `nestjs-delegated-store/redis`: the parts that need ioredis, an optional peer dependency. */
+export { RedisStore, type RedisStoreOptions } from './redis-store.js';
+export {
+  RedisInvalidationBus,
+  DEFAULT_INVALIDATION_CHANNEL,
+  type RedisInvalidationBusOptions,
+} from './redis-invalidation-bus.js';
+export { RedisUnavailableError } from './redis-errors.js';
+export { FAIL_FAST_OPTIONS } from './connection.js';
