@@ -7,6 +7,8 @@ export default tseslint.config(
   ...tseslint.configs.recommended,
   {
     languageOptions: {
+      // Classes used only as decorated constructor parameter types must stay value imports (Nest DI).
+      parserOptions: { emitDecoratorMetadata: true, experimentalDecorators: true },
       globals: {
         process: 'readonly',
         console: 'readonly',
