@@ -16,7 +16,6 @@ import { Test } from '@nestjs/testing';
 import type { Observable } from 'rxjs';
 import request from 'supertest';
 // A value import: the controller's constructor is injected by the class (emitDecoratorMetadata).
-// eslint-disable-next-line @typescript-eslint/consistent-type-imports
 import { DELEGATED_STORE_CONTEXT_TYPE, DelegatedStore, DelegatedStoreModule } from '../../lib/index.js';
 import { TestStore } from '../support/test-store.js';
 
