@@ -3,16 +3,20 @@ import { afterEach, describe, expect, it } from '@jest/globals';
 import { Injectable } from '@nestjs/common';
 import type { TestingModule } from '@nestjs/testing';
 import { DelegatedCached, DelegatedEvict } from '../../../lib/index.js';
-import { compile, RecordingStore, settle, storeModule } from './fixtures.js';
+import { compile, latch, RecordingStore, settle, storeModule } from './fixtures.js';
 
 @Injectable()
 class ProfilesService {
   readonly profiles = new Map<string, string>([['p1', 'Ada']]);
   readonly prefix = 'profile';
+  /** Holds `get` after it read the profile, until the test opens it. */
+  gate: Promise<void> | undefined;
 
   @DelegatedCached({ key: (id: string) => `profile:${id}` })
   async get(id: string): Promise<string | undefined> {
-    return this.profiles.get(id);
+    const profile = this.profiles.get(id);
+    await this.gate;
+    return profile;
   }
 
   @DelegatedEvict({
@@ -70,6 +74,21 @@ describe('@DelegatedEvict', () => {
     await expect(service.rename('p1', '')).rejects.toThrow('a name is required');
     expect(memory.deletes).toEqual([]);
     expect(await service.get('p1')).toBe('Ada');
+  });
+
+  it('keeps a load that read the old value before the eviction out of the cache', async () => {
+    await setUp();
+    const gate = latch();
+    service.gate = gate.promise;
+    const staleRead = service.get('p1');
+    await settle();
+    await service.rename('p1', 'Grace');
+    gate.open();
+    expect(await staleRead).toBe('Ada');
+    await settle();
+    expect(memory.data.has('profile:p1')).toBe(false);
+    service.gate = undefined;
+    expect(await service.get('p1')).toBe('Grace');
   });
 
   it('deletes from a named store', async () => {
