@@ -1,1 +1,2 @@
 export * from './memory-store.js';
+export * from './cache-manager-store.js';

@@ -1,0 +1,166 @@
+import type { Cache } from 'cache-manager';
+import type { Store, ValueWithExpiry } from '../core/store.js';
+import { assertSerializable } from './check-serializable.js';
+
+/** What a Keyv store answers to `get(key, { raw: true })`: the value with its expiry (epoch ms). */
+interface RawEntry {
+  value?: unknown;
+  expires?: number | null;
+}
+
+/** The part of a Keyv instance (`cache.stores[i]`) used to read a value and its expiry in one round trip. */
+interface RawReader {
+  get(key: string, options: { raw: true }): Promise<RawEntry | undefined>;
+  getMany(keys: string[], options: { raw: true }): Promise<Array<RawEntry | undefined>>;
+}
+
+/**
+ * A layer over any cache-manager 7 `Cache`, hence over any Keyv store (Redis, Valkey, Postgres, SQLite...).
+ *
+ * - A miss is `undefined` (what cache-manager and Keyv answer); a stored `null` comes back as `null`.
+ * - Values go through the stores' serialiser (JSON for every remote Keyv store), so `set` rejects a value
+ *   that would not survive it (see check-serializable.ts), whatever the store behind: moving from the
+ *   in-memory default to Redis changes no behaviour.
+ * - A `set` without ttl uses the cache's default ttl (`createCache({ ttl })`) when it has one.
+ */
+export class CacheManagerStore<V> implements Store<string, V> {
+  readonly #cache: Cache;
+
+  constructor(cache: Cache) {
+    if (cache === null || typeof cache !== 'object' || typeof cache.get !== 'function') {
+      throw new TypeError(
+        'CacheManagerStore needs a cache-manager Cache, such as the result of createCache()',
+      );
+    }
+    this.#cache = cache;
+  }
+
+  /** cache-manager answers `undefined` for a miss, and `null` for a stored `null`: both pass through. */
+  async get(key: string): Promise<V | undefined> {
+    return this.#cache.get<V>(key);
+  }
+
+  async set(key: string, value: V, ttl?: number): Promise<void> {
+    assertSerializable(value, `CacheManagerStore.set("${key}")`);
+    await this.#cache.set(key, value, wholeTtl(ttl));
+  }
+
+  async delete(key: string): Promise<void> {
+    await this.#cache.del(key);
+  }
+
+  async getMany(keys: readonly string[]): Promise<Array<V | undefined>> {
+    if (keys.length === 0) return [];
+    return this.#cache.mget<V>([...keys]);
+  }
+
+  async setMany(entries: ReadonlyArray<{ key: string; value: V; ttl?: number }>): Promise<void> {
+    if (entries.length === 0) return;
+    // Check the whole batch before writing any of it; a value shared by several entries is walked once.
+    const checked = new Set<unknown>();
+    const list = entries.map(({ key, value, ttl }) => {
+      if (!checked.has(value)) {
+        assertSerializable(value, `CacheManagerStore.setMany("${key}")`);
+        checked.add(value);
+      }
+      return { key, value, ttl: wholeTtl(ttl) };
+    });
+    await this.#cache.mset(list);
+  }
+
+  async deleteMany(keys: readonly string[]): Promise<void> {
+    if (keys.length === 0) return;
+    await this.#cache.mdel([...keys]);
+  }
+
+  /**
+   * The value and its expiry. Read raw from the cache's Keyv stores, in order, as `cache.get` does:
+   * one round trip, and value and expiry from the same read (`cache.get` then `cache.ttl` would take
+   * two, and could mix two writes).
+   */
+  async getWithExpiry(key: string): Promise<ValueWithExpiry<V> | undefined> {
+    const stores = this.#rawReaders();
+    if (!stores) return this.#getWithTtl(key);
+    for (const store of stores) {
+      const entry = await readOrMiss(() => store.get(key, { raw: true }));
+      if (entry !== undefined && entry.value !== undefined) return withExpiry<V>(entry);
+    }
+    return undefined;
+  }
+
+  /** The batch form: each Keyv store is asked once, for the keys still missing. */
+  async getManyWithExpiry(keys: readonly string[]): Promise<Array<ValueWithExpiry<V> | undefined>> {
+    const result: Array<ValueWithExpiry<V> | undefined> = keys.map(() => undefined);
+    if (keys.length === 0) return result;
+    const stores = this.#rawReaders();
+    if (!stores) return Promise.all(keys.map((key) => this.#getWithTtl(key)));
+    let missing = keys.map((_, index) => index);
+    for (const store of stores) {
+      const entries = await readOrMiss(() =>
+        store.getMany(
+          missing.map((index) => keys[index]!),
+          { raw: true },
+        ),
+      );
+      missing = missing.filter((index, i) => {
+        const entry = entries?.[i];
+        if (entry === undefined || entry === null || entry.value === undefined) return true;
+        result[index] = withExpiry<V>(entry);
+        return false;
+      });
+      if (missing.length === 0) break;
+    }
+    return result;
+  }
+
+  /** Disconnects the cache's stores (a Redis client, a database pool...), when the cache can. */
+  async close(): Promise<void> {
+    if (typeof this.#cache.disconnect === 'function') await this.#cache.disconnect();
+  }
+
+  /** The cache's Keyv stores, when it exposes them (every createCache() result does). */
+  #rawReaders(): RawReader[] | undefined {
+    const stores = (this.#cache as { stores?: unknown }).stores;
+    if (!Array.isArray(stores) || stores.length === 0) return undefined;
+    const usable = stores.every(
+      (store) => typeof store?.get === 'function' && typeof store?.getMany === 'function',
+    );
+    return usable ? (stores as RawReader[]) : undefined;
+  }
+
+  /** For a Cache without Keyv stores: `ttl(key)` answers the expiry timestamp, or undefined for none. */
+  async #getWithTtl(key: string): Promise<ValueWithExpiry<V> | undefined> {
+    const value = await this.get(key);
+    if (value === undefined) return undefined;
+    const expiresAt = await this.#cache.ttl(key);
+    return typeof expiresAt === 'number' ? { value, expiresAt } : { value };
+  }
+}
+
+function withExpiry<V>(entry: RawEntry): ValueWithExpiry<V> {
+  const value = entry.value as V;
+  return typeof entry.expires === 'number' ? { value, expiresAt: entry.expires } : { value };
+}
+
+/** cache-manager's own reads count a failing store as a miss and go on: the raw reads do the same. */
+async function readOrMiss<T>(read: () => Promise<T>): Promise<T | undefined> {
+  try {
+    return await read();
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * Keyv stores forward the ttl as is: Redis refuses a fractional PX (and Keyv swallows the error, so the
+ * write would be lost), and 0 or NaN would mean "no expiry". Round up to whole milliseconds, refuse the rest.
+ */
+function wholeTtl(ttl: number | undefined): number | undefined {
+  if (ttl === undefined) return undefined;
+  if (typeof ttl !== 'number' || !Number.isFinite(ttl) || ttl <= 0) {
+    throw new TypeError(
+      `CacheManagerStore: ttl must be a finite number of milliseconds > 0, got ${String(ttl)}`,
+    );
+  }
+  return Math.ceil(ttl);
+}
