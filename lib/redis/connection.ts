@@ -38,6 +38,6 @@ export async function quit(client: Redis, waitMs = 1000): Promise<void> {
     await ended;
   } finally {
     clearTimeout(timer);
-    if (client.status !== 'end') client.disconnect();
+    if ((client.status as string) !== 'end') client.disconnect();
   }
 }

@@ -1,0 +1,304 @@
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, jest } from '@jest/globals';
+import { execFile } from 'node:child_process';
+import { randomUUID } from 'node:crypto';
+import { rmSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { Redis } from 'ioredis';
+import {
+  ConfigurationError,
+  DelegatedStore,
+  withInvalidationBus,
+  type InvalidationBus,
+  type Store,
+} from '../../lib/index.js';
+import { MemoryStore } from '../../lib/stores/index.js';
+import { RedisInvalidationBus, RedisStore } from '../../lib/redis/index.js';
+import { describeWithRedis, REDIS_URL } from '../support/services.js';
+import { ScratchRedis, selfSignedCertificate } from '../support/redis-server.js';
+import { flush, gate, TestStore } from '../support/test-store.js';
+
+const run = promisify(execFile);
+const publisherScript = fileURLToPath(new URL('./fixtures/publish-invalidation.mjs', import.meta.url));
+
+/** Polls until `check` passes, or fails with its last error after `within` ms. */
+async function eventually(check: () => Promise<void> | void, within: number): Promise<number> {
+  const started = performance.now();
+  for (;;) {
+    try {
+      await check();
+      return performance.now() - started;
+    } catch (error) {
+      if (performance.now() - started > within) throw error;
+      await sleep(2);
+    }
+  }
+}
+
+/** A bus that tells the test when it has handed a message to the store. */
+function observed(bus: InvalidationBus): InvalidationBus & { delivered: string[][]; next(): Promise<void> } {
+  let waiters: Array<() => void> = [];
+  const delivered: string[][] = [];
+  return {
+    delivered,
+    publish: (keys) => bus.publish(keys),
+    subscribe: (onKeys) =>
+      bus.subscribe((keys) => {
+        onKeys(keys);
+        delivered.push(keys);
+        waiters.forEach((wake) => wake());
+        waiters = [];
+      }),
+    close: () => bus.close(),
+    next: () => new Promise<void>((resolve) => waiters.push(resolve)),
+  };
+}
+
+describeWithRedis('RedisInvalidationBus', () => {
+  const closers: Array<() => Promise<void>> = [];
+  let raw: Redis;
+  let namespace: string;
+  const unhandled: unknown[] = [];
+  const onUnhandled = (reason: unknown) => unhandled.push(reason);
+
+  beforeAll(() => {
+    raw = new Redis(REDIS_URL);
+    process.on('unhandledRejection', onUnhandled);
+  });
+  afterEach(async () => {
+    await Promise.all(closers.splice(0).map((close) => close()));
+    const keys = await raw.keys(`${namespace}*`);
+    if (keys.length > 0) await raw.del(...keys);
+    expect(unhandled).toEqual([]);
+  });
+  afterAll(async () => {
+    process.off('unhandledRejection', onUnhandled);
+    await raw.quit();
+  });
+
+  const bus = (channel: string) => {
+    const created = new RedisInvalidationBus({ url: REDIS_URL, channel });
+    closers.push(() => created.close());
+    return created;
+  };
+
+  /** One application instance: a local memory layer over a primary shared through Redis. */
+  const instance = (channel: string, primary?: Store<string, string>) => {
+    namespace = namespace ?? '';
+    const memory = new MemoryStore<string, string>();
+    const shared = primary ?? new RedisStore<string>({ url: REDIS_URL, prefix: namespace });
+    const instanceBus = observed(bus(channel));
+    const store = new DelegatedStore<string, string>(
+      [
+        { store: memory, local: true, name: 'memory' },
+        { store: shared, primary: true, name: 'redis' },
+      ],
+      withInvalidationBus(instanceBus),
+    );
+    closers.push(() => store.close());
+    return { store, memory, bus: instanceBus };
+  };
+
+  beforeEach(() => {
+    namespace = `bus-${randomUUID()}`;
+  });
+
+  it('after a set on A resolves, B reads the new value within 100 ms and keeps no stale copy', async () => {
+    const channel = `${namespace}:channel`;
+    const a = instance(channel);
+    const b = instance(channel);
+    await Promise.all([a.bus.subscribe(() => {}), b.bus.subscribe(() => {})]);
+    const firstWrite = b.bus.next();
+    await a.store.set('user:1', 'v1');
+    await firstWrite;
+    await flush(); // let B finish that invalidation: a read overlapping it would (rightly) not backfill
+    expect(await b.store.get('user:1')).toBe('v1');
+    await b.store.drain();
+    expect(await b.memory.get('user:1')).toBe('v1');
+
+    await a.store.set('user:1', 'v2');
+    const took = await eventually(async () => expect(await b.store.get('user:1')).toBe('v2'), 100);
+    expect(took).toBeLessThan(100);
+    await b.store.drain();
+    expect(await b.memory.get('user:1')).not.toBe('v1');
+
+    await a.store.delete('user:1');
+    await eventually(async () => expect(await b.store.get('user:1')).toBeUndefined(), 100);
+    expect(await b.memory.get('user:1')).toBeUndefined();
+  });
+
+  it('delivers only messages from other instances', async () => {
+    const channel = `${namespace}:channel`;
+    const mine = bus(channel);
+    const other = bus(channel);
+    const received = jest.fn<(keys: string[]) => void>();
+    const arrived = gate();
+    await mine.subscribe((keys) => {
+      received(keys);
+      arrived.open();
+    });
+    await mine.publish(['own']);
+    await other.publish(['theirs']);
+    await arrived.promise;
+    expect(received.mock.calls).toEqual([[['theirs']]]);
+  });
+
+  it('keeps two channels apart', async () => {
+    const first = bus(`${namespace}:first`);
+    const second = bus(`${namespace}:second`);
+    const onSecond = bus(`${namespace}:second`);
+    const received = jest.fn<(keys: string[]) => void>();
+    const arrived = gate();
+    await second.subscribe((keys) => {
+      received(keys);
+      arrived.open();
+    });
+    await first.publish(['on first']);
+    await onSecond.publish(['on second']);
+    await arrived.promise;
+    expect(received.mock.calls).toEqual([[['on second']]]);
+  });
+
+  it('ignores malformed messages and keeps going', async () => {
+    const channel = `${namespace}:channel`;
+    const listener = bus(channel);
+    const received = jest.fn<(keys: string[]) => void>();
+    const arrived = gate();
+    await listener.subscribe((keys) => {
+      received(keys);
+      arrived.open();
+    });
+    for (const junk of [
+      'not json',
+      'null',
+      '42',
+      '{"origin":7,"keys":["k"]}',
+      '{"origin":"x","keys":"k"}',
+      '{"origin":"x","keys":[1,{}]}',
+      '{"origin":"x"}',
+    ]) {
+      await raw.publish(channel, junk);
+    }
+    await raw.publish(channel, JSON.stringify({ origin: 'x', keys: ['good', 3] }));
+    await arrived.promise;
+    expect(received.mock.calls).toEqual([[['good']]]);
+  });
+
+  it('a listener that throws does not stop the others', async () => {
+    const channel = `${namespace}:channel`;
+    const listener = bus(channel);
+    const arrived = gate();
+    await listener.subscribe(() => {
+      throw new Error('listener bug');
+    });
+    await listener.subscribe(() => arrived.open());
+    await bus(channel).publish(['k']);
+    await arrived.promise;
+  });
+
+  it("drops B's backfill in flight for a key that A writes meanwhile", async () => {
+    const channel = `${namespace}:channel`;
+    const a = instance(channel);
+    // B's primary answers with what Redis held, then waits: A's write happens during B's read.
+    const shared = new RedisStore<string>({ url: REDIS_URL, prefix: namespace });
+    const hold = gate();
+    const readDone = gate();
+    const slow: Store<string, string> = {
+      get: async (key) => {
+        const value = await shared.get(key);
+        readDone.open();
+        await hold.promise;
+        return value;
+      },
+      getWithExpiry: async (key) => {
+        const entry = await shared.getWithExpiry(key);
+        readDone.open();
+        await hold.promise;
+        return entry;
+      },
+      set: (key, value, ttl) => shared.set(key, value, ttl),
+      delete: (key) => shared.delete(key),
+      close: () => shared.close(),
+    };
+    const b = instance(channel, slow);
+    await Promise.all([a.bus.subscribe(() => {}), b.bus.subscribe(() => {})]);
+    const firstWrite = b.bus.next();
+    await a.store.set('k', 'old');
+    await firstWrite;
+    await flush();
+
+    const read = b.store.get('k');
+    await readDone.promise; // B's primary has read 'old' and waits on the gate
+    const delivered = b.bus.next();
+    await a.store.set('k', 'new');
+    await delivered;
+    hold.open();
+    expect(await read).toBe('old'); // a read concurrent with the write may see either value
+    await b.store.drain();
+    expect(await b.memory.get('k')).toBeUndefined(); // but its backfill was dropped
+    expect(await b.store.get('k')).toBe('new');
+  });
+
+  it('another process publishing on the channel drops our local copy', async () => {
+    const channel = `${namespace}:channel`;
+    const primary = new TestStore<string>({ 'user:7': 'old' });
+    const local = instance(channel, primary);
+    await local.bus.subscribe(() => {});
+    expect(await local.store.get('user:7')).toBe('old');
+    await local.store.drain();
+    expect(await local.memory.get('user:7')).toBe('old');
+    primary.data.set('user:7', 'new'); // the other process wrote the source of truth
+
+    const { stdout } = await run(process.execPath, [publisherScript, REDIS_URL, channel, 'user:7']);
+    expect(Number(stdout.trim())).toBeGreaterThanOrEqual(1);
+    await eventually(async () => expect(await local.store.get('user:7')).toBe('new'), 1000);
+  });
+
+  it('refuses a bad configuration', () => {
+    expect(() => new RedisInvalidationBus({ url: 'localhost' })).toThrow(ConfigurationError);
+    expect(() => new RedisInvalidationBus({ url: REDIS_URL, channel: '' })).toThrow(/channel/);
+    expect(() => new RedisInvalidationBus(undefined as never)).toThrow(ConfigurationError);
+  });
+
+  it('close() quits both connections and is idempotent', async () => {
+    const closing = new RedisInvalidationBus({ url: REDIS_URL, channel: `${namespace}:channel` });
+    await closing.subscribe(() => {});
+    await closing.publish(['k']);
+    await closing.close();
+    await closing.close();
+    await expect(closing.publish(['k'])).rejects.toThrow(/after close/);
+  });
+});
+
+describe('RedisInvalidationBus with a password and with TLS', () => {
+  const password = `secret-${randomUUID()}`;
+  let plain: ScratchRedis;
+  let secured: ScratchRedis;
+  let tls: ReturnType<typeof selfSignedCertificate>;
+
+  beforeAll(async () => {
+    tls = selfSignedCertificate();
+    plain = await ScratchRedis.start(['--requirepass', password]);
+    secured = await ScratchRedis.start(['--requirepass', password], tls);
+  });
+  afterAll(async () => {
+    await plain.kill();
+    await secured.kill();
+    rmSync(tls.dir, { recursive: true, force: true });
+  });
+
+  it.each([
+    ['redis:// with a password', () => `redis://:${password}@127.0.0.1:${plain.port}`, undefined],
+    ['rediss:// with a password', () => `rediss://:${password}@127.0.0.1:${secured.port}`, true],
+  ])('carries keys over %s', async (_name, url, useTls) => {
+    const redisOptions = useTls ? { tls: { ca: tls.cert } } : undefined;
+    const sender = new RedisInvalidationBus({ url: url(), redisOptions });
+    const receiver = new RedisInvalidationBus({ url: url(), redisOptions });
+    const arrived = new Promise<string[]>((resolve) => void receiver.subscribe(resolve));
+    await receiver.subscribe(() => {});
+    await sender.publish(['a', 'b']);
+    expect(await arrived).toEqual(['a', 'b']);
+    await Promise.all([sender.close(), receiver.close()]);
+  });
+});
