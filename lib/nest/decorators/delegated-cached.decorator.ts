@@ -1,5 +1,4 @@
 import type { OperationOptions } from '../../core/operation.js';
-import type { AsyncMethodDecorator } from './async-method-decorator.js';
 import { keyBuilder, type KeyOption } from './cache-key.js';
 import { describeMethod, type DecoratedMethod } from './decorated-method.js';
 import { invalidOptionError, invalidTtlError } from './decorator.errors.js';
@@ -27,8 +26,8 @@ const uncachedResults = new UncachedResults();
  * once and later calls are served by the layers. `undefined` is never cached; `null`, `0`, `false` and
  * `''` are.
  */
-export function DelegatedCached(options: DelegatedCachedOptions = {}): AsyncMethodDecorator {
-  return (target, propertyKey, descriptor) => {
+export function DelegatedCached(options: DelegatedCachedOptions = {}): MethodDecorator {
+  return (target: object, propertyKey: string | symbol, descriptor: PropertyDescriptor) => {
     const method: DecoratedMethod = {
       decorator: 'DelegatedCached',
       ...describeMethod(target, propertyKey),

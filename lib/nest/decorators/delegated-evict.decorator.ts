@@ -1,4 +1,3 @@
-import type { AsyncMethodDecorator } from './async-method-decorator.js';
 import { keyBuilder, type KeyOption } from './cache-key.js';
 import { describeMethod, type DecoratedMethod } from './decorated-method.js';
 import { invalidOptionError } from './decorator.errors.js';
@@ -17,8 +16,8 @@ export interface DelegatedEvictOptions {
  * a method that changes its arguments does not change the key. A failed delete rejects the call: the
  * caller must know that the store may still serve the old value.
  */
-export function DelegatedEvict(options: DelegatedEvictOptions): AsyncMethodDecorator {
-  return (target, propertyKey, descriptor) => {
+export function DelegatedEvict(options: DelegatedEvictOptions): MethodDecorator {
+  return (target: object, propertyKey: string | symbol, descriptor: PropertyDescriptor) => {
     const method: DecoratedMethod = {
       decorator: 'DelegatedEvict',
       ...describeMethod(target, propertyKey),

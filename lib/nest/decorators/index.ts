@@ -1,5 +1,4 @@
 export { DelegatedCached, type DelegatedCachedOptions } from './delegated-cached.decorator.js';
 export { DelegatedEvict, type DelegatedEvictOptions } from './delegated-evict.decorator.js';
-export type { AsyncMethodDecorator } from './async-method-decorator.js';
 export type { KeyOption } from './cache-key.js';
 export { CacheKeyError, StoreNotInjectedError } from './decorator.errors.js';

@@ -190,19 +190,4 @@ describe('decorator options', () => {
       return StaticMethod;
     }).toThrow('@DelegatedCached() on StaticMethod.find: a static method cannot be decorated');
   });
-
-  it('do not compile on a method that does not return a Promise', () => {
-    class SyncMethod {
-      // @ts-expect-error: the decorated method must be async
-      @DelegatedCached()
-      find(): string {
-        return 'x';
-      }
-
-      // @ts-expect-error: the decorated method must be async
-      @DelegatedEvict({ key: 'k' })
-      update(): void {}
-    }
-    expect(SyncMethod).toBeDefined();
-  });
 });
