@@ -1,0 +1,116 @@
+import type fc from 'fast-check';
+import type { Store } from '../../../lib/index.js';
+
+/** A logical clock shared by a whole program run: every recorded event gets the next tick. */
+export class Clock {
+  #now = 0;
+  tick(): number {
+    return ++this.#now;
+  }
+  get now(): number {
+    return this.#now;
+  }
+}
+
+export type FailableMethod = 'get' | 'getMany' | 'set' | 'delete';
+
+/** An injected layer failure. */
+export class InjectedFailure extends Error {
+  constructor(layer: string, method: string, key: unknown) {
+    super(`injected failure: ${layer}.${method}(${String(key)})`);
+    this.name = 'InjectedFailure';
+  }
+}
+
+/** Which calls of a layer fail: a cyclic plan of decisions, consumed one per call of an allowed method. */
+export interface FailurePlan {
+  /** Methods whose calls may fail. */
+  methods: readonly FailableMethod[];
+  /** Cyclic: `true` = that call fails. Empty: never fails. */
+  decisions: readonly boolean[];
+}
+
+export interface LayerEvent {
+  at: number;
+  layer: string;
+  method: 'set' | 'delete' | 'read-failure';
+  key: string;
+  value?: string;
+}
+
+/**
+ * An in-test layer store whose every call goes through the fast-check scheduler twice: once when the call
+ * reaches the backend (the effect happens then: the map is read or written, or the injected failure is
+ * raised, before any effect), and once for the answer to travel back. So the scheduler decides both
+ * when a write lands and how long a read's (possibly old) answer takes to come back.
+ */
+export class ScheduledStore implements Store<string, string> {
+  readonly data = new Map<string, string>();
+  /** Reads per key (get, getWithExpiry, and each key of a getMany). */
+  readonly reads = new Map<string, number>();
+  readonly events: LayerEvent[] = [];
+  #decision = 0;
+  getMany?: (keys: readonly string[]) => Promise<Array<string | undefined>>;
+  getSync?: (key: string) => string | undefined;
+
+  constructor(
+    readonly name: string,
+    private readonly s: fc.Scheduler,
+    private readonly clock: Clock,
+    private readonly failures: FailurePlan = { methods: [], decisions: [] },
+    options: { batch?: boolean; sync?: boolean } = {},
+  ) {
+    if (options.batch) this.getMany = (keys) => this.#getMany(keys);
+    if (options.sync) this.getSync = (key) => this.data.get(key);
+  }
+
+  async get(key: string): Promise<string | undefined> {
+    this.#countRead(key);
+    await this.s.schedule(Promise.resolve(), `${this.name}.get(${key})`);
+    this.#maybeFail('get', key, true);
+    const value = this.data.get(key);
+    await this.s.schedule(Promise.resolve(), `${this.name}.get(${key}) -> ${String(value)}`);
+    return value;
+  }
+
+  async #getMany(keys: readonly string[]): Promise<Array<string | undefined>> {
+    for (const key of keys) this.#countRead(key);
+    await this.s.schedule(Promise.resolve(), `${this.name}.getMany(${keys.join(',')})`);
+    this.#maybeFail('getMany', keys.join(','), true, keys);
+    const values = keys.map((key) => this.data.get(key));
+    await this.s.schedule(Promise.resolve(), `${this.name}.getMany -> ${values.map(String).join(',')}`);
+    return values;
+  }
+
+  async set(key: string, value: string, _ttl?: number): Promise<void> {
+    await this.s.schedule(Promise.resolve(), `${this.name}.set(${key}, ${value})`);
+    this.#maybeFail('set', key, false);
+    this.data.set(key, value);
+    this.events.push({ at: this.clock.tick(), layer: this.name, method: 'set', key, value });
+    await this.s.schedule(Promise.resolve(), `${this.name}.set(${key}) done`);
+  }
+
+  async delete(key: string): Promise<void> {
+    await this.s.schedule(Promise.resolve(), `${this.name}.delete(${key})`);
+    this.#maybeFail('delete', key, false);
+    this.data.delete(key);
+    this.events.push({ at: this.clock.tick(), layer: this.name, method: 'delete', key });
+    await this.s.schedule(Promise.resolve(), `${this.name}.delete(${key}) done`);
+  }
+
+  #countRead(key: string): void {
+    this.reads.set(key, (this.reads.get(key) ?? 0) + 1);
+  }
+
+  #maybeFail(method: FailableMethod, key: string, read: boolean, keys: readonly string[] = [key]): void {
+    const { methods, decisions } = this.failures;
+    if (!methods.includes(method) || decisions.length === 0) return;
+    const fail = decisions[this.#decision++ % decisions.length];
+    if (!fail) return;
+    if (read) {
+      const at = this.clock.tick();
+      for (const k of keys) this.events.push({ at, layer: this.name, method: 'read-failure', key: k });
+    }
+    throw new InjectedFailure(this.name, method, key);
+  }
+}
