@@ -37,6 +37,9 @@ export class MemoryStore<K, V> implements Store<K, V> {
       // behind a fresh timer every millisecond, so expiry is exact and a hit allocates no timer.
       ttlAutopurge: false,
       ttlResolution: 0,
+      // The wall clock, the one the core and Keyv use for expiresAt (epoch ms): start + ttl is then the
+      // expiry itself, with no conversion from lru-cache's default monotonic clock.
+      perf: Date,
       // Our ttl is enforced for reads and reported by getWithExpiry: never serve a stale entry.
       allowStale: false,
       updateAgeOnGet: false,
@@ -109,11 +112,13 @@ export class MemoryStore<K, V> implements Store<K, V> {
   }
 
   #withExpiry(key: K): ValueWithExpiry<V> | undefined {
+    // Read the clock before lru-cache does: expiresAt = now + (ttl - (its now - start)) is then never
+    // later than the real start + ttl, so a copy made from it cannot outlive the entry.
+    const now = Date.now();
     const value = this.#cache.get(key as NonNullable<K>);
     if (value === undefined) return undefined;
     const left = this.#cache.getRemainingTTL(key as NonNullable<K>);
-    // Rounded down: the reported expiry is never later than the real one, so a copy cannot outlive it.
-    return left === Infinity ? { value } : { value, expiresAt: Math.floor(Date.now() + left) };
+    return left === Infinity ? { value } : { value, expiresAt: Math.floor(now + left) };
   }
 }
 
