@@ -6,14 +6,15 @@ const trim = ({ value }: { value: unknown }) => (typeof value === 'string' ? val
 
 /** The body of `PUT /users/:id`, checked by the ValidationPipe: a 400 names the field and the rule. */
 export class UserBody {
-  @Transform(trim)
-  @IsString({ message: 'name must be a non-empty string' })
-  @IsNotEmpty({ message: 'name must be a non-empty string' })
+  // class-validator checks the decorators from the bottom up: the type first.
   @MaxLength(100, { message: 'name must be at most 100 characters' })
+  @IsNotEmpty({ message: 'name must be a non-empty string' })
+  @IsString({ message: 'name must be a non-empty string' })
+  @Transform(trim)
   name!: string;
 
-  @Transform(trim)
   @IsEmail({}, { message: 'email must be an email address' })
+  @Transform(trim)
   email!: string;
 
   /** Omitted: `member`. */
