@@ -19,8 +19,11 @@ export class DeadlineQueue {
     this.#timeout = timeout;
   }
 
-  /** Settles like `promise`, or rejects with `onTimeout()` once the timeout passed. */
-  bound<T>(promise: PromiseLike<T>, onTimeout: () => Error): Promise<T> {
+  /**
+   * Settles like `promise`, or rejects with `onTimeout()` once the timeout passed. `onLate` runs when
+   * the promise fulfills after it timed out: the work happened although the caller was told it failed.
+   */
+  bound<T>(promise: PromiseLike<T>, onTimeout: () => Error, onLate?: () => void): Promise<T> {
     return new Promise<T>((resolve, reject) => {
       const entry: Deadline = {
         at: performance.now() + this.#timeout,
@@ -34,6 +37,7 @@ export class DeadlineQueue {
         (value) => {
           entry.done = true;
           if (!entry.expired) resolve(value);
+          else onLate?.();
         },
         (error: unknown) => {
           entry.done = true;

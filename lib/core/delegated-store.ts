@@ -16,13 +16,15 @@ import type { Middleware, OperationContext, OperationFunc, OperationOptions } fr
 import { OpContext, type InternalFields } from './operation-context.js';
 import type { DelegatedStoreConfig, DelegatedStoreOption, StoreErrorSource } from './options.js';
 import type { StoreStats } from './stats.js';
-import type { Layer } from './store.js';
+import type { Layer, ValueWithExpiry } from './store.js';
 
 type Loader<K, V> = (key: K) => Promise<V | undefined>;
 type ServedCallback = (layerName: string | undefined) => void;
 
 const DEFAULT_MAX_PENDING_BACKFILLS = 10_000;
 const noop = () => {};
+/** A key whose read failed in a batch: a miss that is counted as an error, not as a miss. */
+const FAILED_READ: ValueWithExpiry<never> = Object.freeze({ value: undefined as never });
 
 /**
  * Several storage layers behind one store. A read walks the layers from the fastest to the slowest and
@@ -86,7 +88,7 @@ export class DelegatedStore<K, V> {
     const invalid = this.#checkKey(key, 'get') ?? this.#checkOptions(options);
     if (invalid) return invalid;
     if (options === undefined && this.#middlewares.length === 0) return this.#get(undefined, key);
-    return this.#chain(this.#context('get', options), key, undefined);
+    return this.#enter(this.#context('get', options), key, undefined);
   }
 
   async set(key: K, value: V, options?: OperationOptions): Promise<void> {
@@ -97,13 +99,13 @@ export class DelegatedStore<K, V> {
         : undefined) ??
       this.#checkOptions(options);
     if (invalid) return invalid as Promise<never>;
-    await this.#chain(this.#context('set', options), key, value);
+    await this.#enter(this.#context('set', options), key, value);
   }
 
   async delete(key: K, options?: OperationOptions): Promise<void> {
     const invalid = this.#checkKey(key, 'delete') ?? this.#checkOptions(options);
     if (invalid) return invalid as Promise<never>;
-    await this.#chain(this.#context('delete', options), key, undefined);
+    await this.#enter(this.#context('delete', options), key, undefined);
   }
 
   getOrLoad(key: K, loader: Loader<K, V>, options?: OperationOptions): Promise<V | undefined> {
@@ -114,7 +116,7 @@ export class DelegatedStore<K, V> {
         : undefined) ??
       this.#checkOptions(options);
     if (invalid) return invalid;
-    return this.#chain(this.#context('getOrLoad', options, loader), key, undefined);
+    return this.#enter(this.#context('getOrLoad', options, loader), key, undefined);
   }
 
   getMany(keys: readonly K[], options?: OperationOptions): Promise<Array<V | undefined>> {
@@ -125,7 +127,7 @@ export class DelegatedStore<K, V> {
     }
     const invalid = this.#checkOptions(options);
     if (invalid) return invalid as Promise<never>;
-    const run = this.#chain(this.#context('getMany', options), keys as unknown as K, undefined);
+    const run = this.#enter(this.#context('getMany', options), keys as unknown as K, undefined);
     return run as unknown as Promise<Array<V | undefined>>;
   }
 
@@ -199,6 +201,15 @@ export class DelegatedStore<K, V> {
       }
     }
     return chain;
+  }
+
+  /** Enters the chain; a middleware that throws synchronously rejects the call instead of throwing. */
+  #enter(ctx: OperationContext, key: K, value: V | undefined): Promise<V | undefined> {
+    try {
+      return this.#chain(ctx, key, value);
+    } catch (error) {
+      return Promise.reject(error);
+    }
   }
 
   /** The bottom of the chain: the operation itself. */
@@ -410,16 +421,33 @@ export class DelegatedStore<K, V> {
     ttl: number | undefined,
     onServed: ServedCallback | undefined,
   ): Promise<V | undefined> {
-    let servedBy: string | undefined;
-    const cached = await this.#get(ctx, key, onServed && ((name) => (servedBy = name)));
-    if (cached !== undefined) {
-      onServed?.(servedBy);
-      return cached;
-    }
     const flight = this.#flights.open(key);
-    let load = flight.load;
+    // A load in flight will write the value: walking the layers now could only miss, so join it; unless
+    // it was born stale (its walk overlapped a write), which makes it older than this call.
+    let load = flight.load?.stale ? undefined : flight.load;
     if (load === undefined) {
-      load = this.#startLoad(flight, ctx, key, loader, ttl);
+      // Watches the walk: a write of the key that overlaps it makes the load that follows stale too.
+      const watch: ReadTicket = { stale: flight.writing > 0, pendingWrite: undefined };
+      flight.readers.add(watch);
+      let servedBy: string | undefined;
+      let cached: V | undefined;
+      try {
+        cached = await this.#get(ctx, key, onServed && ((name) => (servedBy = name)));
+      } catch (error) {
+        flight.readers.delete(watch);
+        this.#flights.release(key, flight);
+        throw error;
+      }
+      flight.readers.delete(watch);
+      if (cached !== undefined) {
+        this.#flights.release(key, flight);
+        onServed?.(servedBy);
+        return cached;
+      }
+      load = flight.load ?? flight.settledLoad;
+      if (load === undefined || (load.stale && !watch.stale)) {
+        load = this.#startLoad(flight, ctx, key, loader, ttl, watch.stale);
+      }
     }
     const loaded = ctx.signal ? await raceAbort(load.promise, ctx.signal) : await load.promise;
     onServed?.(loaded === undefined ? undefined : 'loader');
@@ -432,13 +460,19 @@ export class DelegatedStore<K, V> {
     key: K,
     loader: Loader<K, V>,
     ttl: number | undefined,
+    stale: boolean,
   ): SharedLoad<V> {
-    const load: SharedLoad<V> = { stale: flight.writing > 0, pendingWrite: undefined, promise: undefined! };
+    const load: SharedLoad<V> = {
+      stale: stale || flight.writing > 0,
+      pendingWrite: undefined,
+      promise: undefined!,
+    };
     flight.load = load;
     flight.readers.add(load);
     this.#loads++;
     load.promise = callLoader(loader, key).then(
       (value) => {
+        if (!load.stale) flight.settledLoad = load;
         const targets = this.#layers.filter((layer) => !layer.primary);
         if (value !== undefined && !load.stale && targets.length > 0) {
           this.#backFiller.schedule(
@@ -503,12 +537,11 @@ export class DelegatedStore<K, V> {
         if (missing.length === 0) break;
         if (ctx.signal?.aborted) throw ctx.signal.reason;
         const values = await this.#readBatch(layer, missing, ctx);
-        if (values === undefined) continue;
         const stillMissing: BatchEntry<K, V>[] = [];
         missing.forEach((entry, i) => {
           const value = values[i]?.value;
           if (value === undefined) {
-            layer.misses++;
+            if (values[i] !== FAILED_READ) layer.misses++;
             stillMissing.push(entry);
             return;
           }
@@ -527,42 +560,57 @@ export class DelegatedStore<K, V> {
     }
   }
 
-  /** One layer's answer for a batch, or `undefined` when a cache layer failed (a miss for every key). */
+  /**
+   * One layer's answer for a batch: an entry per key, `undefined` for a miss. A cache layer that fails
+   * is a miss for the keys it failed (all of them for a failed batch call); a failing primary rejects.
+   */
   async #readBatch(
     layer: LayerRuntime<K, V>,
     entries: BatchEntry<K, V>[],
     ctx: OperationContext,
-  ): Promise<Array<{ value: V | undefined; expiresAt?: number } | undefined> | undefined> {
+  ): Promise<Array<ValueWithExpiry<V> | undefined>> {
     const keys = entries.map((entry) => entry.key);
-    try {
-      const store = layer.store;
-      if (store.getMany && !(layer.index > 0 && store.getWithExpiry && !store.getManyWithExpiry)) {
-        if (layer.index > 0 && store.getManyWithExpiry) {
+    const store = layer.store;
+    const withExpiry = layer.index > 0;
+    // A batch call when the layer has one, unless it would lose the expiry a backfill needs.
+    const batch =
+      withExpiry && store.getManyWithExpiry
+        ? 'withExpiry'
+        : store.getMany && !(withExpiry && store.getWithExpiry)
+          ? 'plain'
+          : undefined;
+    if (batch !== undefined) {
+      try {
+        if (batch === 'withExpiry') {
           const found = await layer.getManyWithExpiry(keys);
           checkBatch(found, keys.length, layer.name);
           return found;
         }
         const values = await layer.getMany(keys);
         checkBatch(values, keys.length, layer.name);
-        return values.map((value) => ({ value }));
+        return values.map((value) => (value === undefined ? undefined : { value }));
+      } catch (error) {
+        if (error instanceof NotFoundError) return keys.map(() => undefined);
+        this.#layerReadFailed(layer, error, ctx);
+        return keys.map(() => FAILED_READ);
       }
-      return await Promise.all(
-        keys.map((key) =>
-          (layer.index > 0 ? layer.getWithExpiry(key) : layer.get(key).then((value) => ({ value }))).catch(
-            (error: unknown) => {
-              if (error instanceof NotFoundError) return undefined;
-              throw error;
-            },
-          ),
-        ),
-      );
-    } catch (error) {
-      if (error instanceof NotFoundError) return keys.map(() => undefined);
-      layer.errors++;
-      if (layer.primary) throw error;
-      this.#reportError(error, { kind: 'layer', layerName: layer.name, operation: ctx.operation });
-      return undefined;
     }
+    const outcomes = await Promise.allSettled(
+      keys.map((key) => (withExpiry ? layer.getWithExpiry(key) : layer.get(key).then(wrapValue))),
+    );
+    return outcomes.map((outcome) => {
+      if (outcome.status === 'fulfilled') return outcome.value;
+      if (outcome.reason instanceof NotFoundError) return undefined;
+      this.#layerReadFailed(layer, outcome.reason, ctx);
+      return FAILED_READ;
+    });
+  }
+
+  /** A failed read: counted, and for a cache layer reported; a failing primary fails the read. */
+  #layerReadFailed(layer: LayerRuntime<K, V>, error: unknown, ctx: OperationContext): void {
+    layer.errors++;
+    if (layer.primary) throw error;
+    this.#reportError(error, { kind: 'layer', layerName: layer.name, operation: ctx.operation });
   }
 
   #finishBatchEntry(
@@ -769,6 +817,10 @@ function callLoader<K, V>(loader: Loader<K, V>, key: K): Promise<V | undefined> 
   } catch (error) {
     return Promise.reject(error);
   }
+}
+
+function wrapValue<V>(value: V | undefined): ValueWithExpiry<V> | undefined {
+  return value === undefined ? undefined : { value };
 }
 
 function checkBatch(values: unknown, expected: number, layerName: string): void {

@@ -27,6 +27,12 @@ export interface SharedLoad<V> extends ReadTicket {
 export class KeyFlight<V> {
   walk: SharedWalk<V> | undefined;
   load: SharedLoad<V> | undefined;
+  /**
+   * The last load of the key that no write has superseded, kept while the flight lives: a getOrLoad
+   * whose walk missed because it read the layers before that load's write landed uses its result
+   * instead of calling the loader again.
+   */
+  settledLoad: SharedLoad<V> | undefined;
   /** Readers that may still write: walks, loads and their backfills. */
   readonly readers = new Set<ReadTicket>();
   /** Writes of this key in progress. */
@@ -38,6 +44,7 @@ export class KeyFlight<V> {
   overlapWrite(): void {
     this.walk = undefined;
     this.load = undefined;
+    this.settledLoad = undefined;
     for (const reader of this.readers) reader.stale = true;
   }
 

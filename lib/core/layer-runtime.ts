@@ -70,7 +70,13 @@ export class LayerRuntime<K, V> {
 
   set(key: K, value: V, ttl: number | undefined): Promise<void> {
     try {
-      return this.#bound(this.store.set(key, value, ttl));
+      const write = this.store.set(key, value, ttl);
+      if (this.#deadlines === undefined || this.primary) return this.#bound(write);
+      // A cache write that timed out counts as failed, yet may still land later, over a newer write:
+      // when it does, the key is deleted there, so that the layer cannot serve that value.
+      return this.#deadlines.bound(toPromise(write), this.#onTimeout, () => {
+        this.delete(key).catch(() => {});
+      });
     } catch (error) {
       return Promise.reject(error);
     }
@@ -104,10 +110,14 @@ export class LayerRuntime<K, V> {
   }
 
   #bound<T>(result: T | PromiseLike<T>): Promise<T> {
-    const promise = isPromiseLike(result) ? result : Promise.resolve(result);
-    if (this.#deadlines === undefined) return promise as Promise<T>;
+    const promise = toPromise(result);
+    if (this.#deadlines === undefined) return promise;
     return this.#deadlines.bound(promise, this.#onTimeout);
   }
+}
+
+function toPromise<T>(result: T | PromiseLike<T>): Promise<T> {
+  return (isPromiseLike(result) ? result : Promise.resolve(result)) as Promise<T>;
 }
 
 function wrapValue<V>(value: V | undefined): ValueWithExpiry<V> | undefined {

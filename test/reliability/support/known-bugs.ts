@@ -6,15 +6,15 @@
  */
 export const KNOWN_BUGS = {
   /** getMany over a layer without getMany: one key's failed get makes every key of the batch a miss there. */
-  getManyFailureSpreads: true,
+  getManyFailureSpreads: false,
   /**
    * getOrLoad: the load takes its staleness when the loader is called, not from the walk that missed, so a
    * write that overlapped the walk and resolved before the loader call does not stop the load's write.
    */
-  loadAfterOverlappedWalk: true,
+  loadAfterOverlappedWalk: false,
   /**
    * getOrLoad: a walk of a single synchronous layer 0 ends synchronously; a getMany then starts another
    * walk that a later getOrLoad joins, and that one calls the loader again.
    */
-  loaderCalledTwiceAcrossWalks: true,
+  loaderCalledTwiceAcrossWalks: false,
 } as const;
