@@ -47,12 +47,16 @@ describe('the sample app on SQLite alone (no REDIS_URL)', () => {
     await second.app.close();
   });
 
-  it('on close, drains and closes the store, then the database connection', async () => {
+  it('on close, lets the store finish its writes, then closes the database connection', async () => {
     const closing = await fixture.start();
     await closing.http().get('/users/1').expect(200);
     const database = closing.app.get(SqlDatabase);
+    const grace = { id: '50', name: 'Grace', email: 'g@example.com', role: 'member', updatedAt: '' } as const;
+    const write = closing.store.set('user:50', grace); // still in flight when the application closes
     await closing.app.close();
+    await expect(write).resolves.toBeUndefined();
     expect(closing.store.closed).toBe(true);
     await expect(database.query('SELECT 1')).rejects.toThrow(/not open/);
+    expect(await app.repository.get('user:50')).toEqual(grace);
   });
 });
