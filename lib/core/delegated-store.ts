@@ -495,6 +495,7 @@ export class DelegatedStore<K, V> {
         return value;
       },
       (error: unknown) => {
+        if (!load.stale) flight.settledLoad = load;
         this.#endRead(load, flight, key);
         throw error;
       },

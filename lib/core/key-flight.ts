@@ -29,8 +29,8 @@ export class KeyFlight<V> {
   load: SharedLoad<V> | undefined;
   /**
    * The last load of the key that no write has superseded, kept while the flight lives: a getOrLoad
-   * whose walk missed because it read the layers before that load's write landed uses its result
-   * instead of calling the loader again.
+   * whose walk missed because it read the layers before that load's write landed uses its result (or
+   * its rejection) instead of calling the loader again.
    */
   settledLoad: SharedLoad<V> | undefined;
   /** Readers that may still write: walks, loads and their backfills. */
