@@ -1,20 +1,29 @@
 import type { Redis } from 'ioredis';
 import { RedisUnavailableError } from './redis-errors.js';
 
+const RECOVERY_RETRY_MS = 1000;
+
 /**
- * Whether commands may be sent on a connection. It closes when the connection drops and opens again when
- * ioredis reports it ready: in between, a command is refused at once rather than queued. Before the
- * first connection completes it is open, so that the first commands wait for the connection (bounded by
- * ioredis's connectTimeout) instead of failing.
+ * Whether commands may be sent on a connection. It closes when the connection drops and opens again once
+ * ioredis reports it ready and `recover` (if any) succeeded: in between, a command is refused at once
+ * rather than queued. Before the first connection completes it is open, so that the first commands wait
+ * for the connection (bounded by ioredis's connectTimeout) instead of failing.
  */
 export class ConnectionGate {
   #open: boolean;
   #lastError: unknown;
+  #retry: ReturnType<typeof setTimeout> | undefined;
+  #detached = false;
   readonly #client: Redis;
+  readonly #recover: (() => Promise<void>) | undefined;
 
-  /** `watchErrors`: record connection errors (and so keep ioredis from printing them); for owned clients. */
-  constructor(client: Redis, watchErrors: boolean) {
+  /**
+   * `watchErrors`: record connection errors (and so keep ioredis from printing them); for owned clients.
+   * `recover`: runs on each reconnection before the gate opens, e.g. to repair what failed during the outage.
+   */
+  constructor(client: Redis, watchErrors: boolean, recover?: () => Promise<void>) {
     this.#client = client;
+    this.#recover = recover;
     this.#open = client.status !== 'close' && client.status !== 'end' && client.status !== 'reconnecting';
     client.on('ready', this.#onReady);
     client.on('close', this.#onClose);
@@ -33,6 +42,8 @@ export class ConnectionGate {
   }
 
   detach(): void {
+    this.#detached = true;
+    clearTimeout(this.#retry);
     this.#client.off('ready', this.#onReady);
     this.#client.off('close', this.#onClose);
     this.#client.off('end', this.#onClose);
@@ -40,12 +51,31 @@ export class ConnectionGate {
   }
 
   readonly #onReady = (): void => {
-    this.#open = true;
-    this.#lastError = undefined;
+    if (this.#recover === undefined) {
+      this.#open = true;
+      this.#lastError = undefined;
+      return;
+    }
+    this.#recover().then(
+      () => {
+        if (this.#client.status !== 'ready' || this.#detached) return;
+        this.#open = true;
+        this.#lastError = undefined;
+      },
+      (error: unknown) => {
+        this.#lastError = error;
+        // Still connected but the repair failed (e.g. a server error): try again rather than stay shut.
+        if (this.#client.status === 'ready' && !this.#detached) {
+          this.#retry = setTimeout(this.#onReady, RECOVERY_RETRY_MS);
+          this.#retry.unref?.();
+        }
+      },
+    );
   };
 
   readonly #onClose = (): void => {
     this.#open = false;
+    clearTimeout(this.#retry);
   };
 
   readonly #onError = (error: unknown): void => {

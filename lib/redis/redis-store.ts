@@ -4,6 +4,7 @@ import type { Store, ValueWithExpiry } from '../core/store.js';
 import { connect, quit } from './connection.js';
 import { ConnectionGate } from './connection-gate.js';
 import { decodeEntry, decodeValue, encodeValue } from './json-codec.js';
+import { UnsureKeys } from './unsure-keys.js';
 
 export interface RedisStoreOptions {
   /** `redis://[user:password@]host:port[/db]` or `rediss://` (TLS). Omitted (and no client): ioredis's default, localhost:6379. */
@@ -30,6 +31,7 @@ export class RedisStore<V> implements Store<string, V> {
   readonly #gate: ConnectionGate;
   /** `<prefix>:`, or '' without a prefix. */
   readonly #namespace: string;
+  readonly #unsure: UnsureKeys;
   #closing: Promise<void> | undefined;
 
   constructor(options: RedisStoreOptions = {}) {
@@ -53,7 +55,8 @@ export class RedisStore<V> implements Store<string, V> {
     this.#namespace = prefix === undefined ? '' : `${prefix}:`;
     this.#owned = client === undefined;
     this.#client = client ?? connect(url, { enableAutoPipelining: true, ...redisOptions });
-    this.#gate = new ConnectionGate(this.#client, this.#owned);
+    this.#unsure = new UnsureKeys(this.#namespace);
+    this.#gate = new ConnectionGate(this.#client, this.#owned, () => this.#unsure.repair(this.#client));
   }
 
   /** The underlying connection, e.g. for health checks. */
@@ -76,12 +79,12 @@ export class RedisStore<V> implements Store<string, V> {
   set(key: string, value: V, ttl?: number): Promise<void> {
     try {
       const args = this.#setArgs('set', key, value, ttl);
-      if (!this.#gate.open) return Promise.reject(this.#gate.refusal());
+      if (!this.#gate.open) return this.#refuseWrite([args[0]]);
       const written =
         args.length === 2
           ? this.#client.set(args[0], args[1])
           : this.#client.set(args[0], args[1], args[2], args[3]);
-      return written.then(noop);
+      return this.#tracked(written, [args[0]]);
     } catch (error) {
       return Promise.reject(error);
     }
@@ -89,8 +92,9 @@ export class RedisStore<V> implements Store<string, V> {
 
   delete(key: string): Promise<void> {
     if (typeof key !== 'string') return Promise.reject(keyError('delete', key));
-    if (!this.#gate.open) return Promise.reject(this.#gate.refusal());
-    return this.#client.del(this.#namespace + key).then(noop);
+    const name = this.#namespace + key;
+    if (!this.#gate.open) return this.#refuseWrite([name]);
+    return this.#tracked(this.#client.del(name), [name]);
   }
 
   async getMany(keys: readonly string[]): Promise<Array<V | undefined>> {
@@ -108,18 +112,24 @@ export class RedisStore<V> implements Store<string, V> {
     if (!Array.isArray(entries)) throw new TypeError('RedisStore.setMany: entries must be an array');
     if (entries.length === 0) return;
     const commands = entries.map((entry) => this.#setArgs('setMany', entry.key, entry.value, entry.ttl));
-    if (!this.#gate.open) throw this.#gate.refusal();
-    const results = await this.#client.multi(commands.map((args) => ['set', ...args])).exec();
-    if (results === null) throw new Error('RedisStore.setMany: the transaction was aborted');
-    const failed = results.find(([error]) => error !== null);
-    if (failed) throw failed[0];
+    const names = commands.map((args) => args[0]);
+    if (!this.#gate.open) return this.#refuseWrite(names);
+    const written = this.#client
+      .multi(commands.map((args) => ['set', ...args]))
+      .exec()
+      .then((results) => {
+        if (results === null) throw new Error('RedisStore.setMany: the transaction was aborted');
+        const failed = results.find(([error]) => error !== null);
+        if (failed) throw failed[0];
+      });
+    return this.#tracked(written, names);
   }
 
   async deleteMany(keys: readonly string[]): Promise<void> {
     const names = this.#keys('deleteMany', keys);
     if (names.length === 0) return;
-    if (!this.#gate.open) throw this.#gate.refusal();
-    await this.#client.del(...names);
+    if (!this.#gate.open) return this.#refuseWrite(names);
+    return this.#tracked(this.#client.del(...names), names);
   }
 
   /** Quits the connection the store opened; a client given in the options stays open. Idempotent. */
@@ -129,6 +139,19 @@ export class RedisStore<V> implements Store<string, V> {
       if (this.#owned) await quit(this.#client);
     })();
     return this.#closing;
+  }
+
+  /** A write whose outcome is unknown leaves its keys to be deleted when Redis is back. */
+  #tracked(write: Promise<unknown>, names: string[]): Promise<void> {
+    return write.then(noop, (error: unknown) => {
+      this.#unsure.addAll(names);
+      throw error;
+    });
+  }
+
+  #refuseWrite(names: string[]): Promise<never> {
+    this.#unsure.addAll(names);
+    return Promise.reject(this.#gate.refusal());
   }
 
   async #mget(operation: string, keys: readonly string[]): Promise<Array<string | null>> {
