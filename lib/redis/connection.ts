@@ -5,7 +5,7 @@ import { Redis, type RedisOptions } from 'ioredis';
  * reject quickly instead of waiting in ioredis's unbounded offline queue, and the client keeps
  * reconnecting in the background.
  */
-export const FAIL_FAST_OPTIONS: RedisOptions = {
+export const FAIL_FAST_OPTIONS: Readonly<RedisOptions> = Object.freeze({
   // A command written to a connection that then drops is rejected, not re-sent on the next connection.
   autoResendUnfulfilledCommands: false,
   // Every failed connection attempt flushes what is queued (only commands issued while connecting).
@@ -15,7 +15,7 @@ export const FAIL_FAST_OPTIONS: RedisOptions = {
   connectTimeout: 2000,
   // Retry soon, then every second: recovery takes at most about a second once Redis is back.
   retryStrategy: (attempt: number) => Math.min(attempt * 100, 1000),
-};
+});
 
 /** A new connection: the caller's options win over the fail-fast defaults. */
 export function connect(url: string | undefined, options: RedisOptions | undefined): Redis {

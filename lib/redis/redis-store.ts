@@ -23,7 +23,8 @@ export interface RedisStoreOptions {
 /**
  * A layer on Redis through ioredis. Values are stored as JSON; `get` is one GET, `getMany` one MGET,
  * `getWithExpiry` one GET too (the expiry travels with the value). While Redis is unreachable every
- * command rejects at once with RedisUnavailableError, and the connection recovers by itself.
+ * command rejects at once with RedisUnavailableError, and the connection recovers by itself; keys whose
+ * writes failed meanwhile are deleted on recovery, so that no old value outlives the outage.
  */
 export class RedisStore<V> implements Store<string, V> {
   readonly #client: Redis;
