@@ -1,4 +1,5 @@
 import type { ValueWithExpiry } from '../core/store.js';
+import { assertSerializable } from '../stores/check-serializable.js';
 
 /**
  * How a RedisStore lays a value out in Redis. A value without ttl is its plain JSON text. A value with a
@@ -47,79 +48,26 @@ export function decodeEntry<V>(raw: string | null): ValueWithExpiry<V> | undefin
   return Number.isFinite(expiresAt) ? { value, expiresAt } : { value };
 }
 
-/** The text to store; `expiresAt` (epoch ms) when the entry has a ttl. */
+/**
+ * The text to store; `expiresAt` (epoch ms) when the entry has a ttl. A value is accepted when it passes
+ * the library's JSON check (the same as CacheManagerStore's) and has no key that reading drops.
+ */
 export function encodeValue(value: unknown, expiresAt: number | undefined, where: string): string {
-  let text: string | undefined;
-  try {
-    text = JSON.stringify(value, faithfulOnly);
-  } catch (error) {
-    if (error instanceof UnfaithfulValueError) throw new TypeError(`${where}: ${error.message}`);
-    // JSON.stringify's own TypeErrors (a cycle, a BigInt inside a toJSON result) name the problem already.
-    throw new TypeError(`${where}: the value cannot be stored as JSON: ${(error as Error).message}`, {
-      cause: error,
-    });
-  }
-  if (text === undefined) {
-    throw new TypeError(`${where}: the value cannot be stored as JSON (got ${describe(value)})`);
-  }
+  if (value === undefined) throw new TypeError(`${where}: the value must not be undefined (use delete)`);
+  assertSerializable(value, where);
+  const text = JSON.stringify(value);
+  // A value that reading would change must not be written: look for the dropped keys, rarely needed.
+  if (mayHoldForbiddenKey(text))
+    JSON.stringify(value, (key, inner: unknown) => refuseForbidden(where, key, inner));
   return expiresAt === undefined ? text : `~${expiresAt}~${text}`;
 }
 
-class UnfaithfulValueError extends Error {}
-
-function fail(key: string, what: string, fix: string): never {
-  const at = key === '' ? 'the value' : `the value at key "${key}"`;
-  throw new UnfaithfulValueError(`${at} is ${what}, which would not come back as written from JSON; ${fix}`);
-}
-
-/**
- * A JSON.stringify replacer that refuses what JSON would silently change: a value that comes back
- * different (a Date as a string, NaN as null, a Map as {}) is a bug that surfaces far from its cause.
- * `undefined` object properties are allowed: JSON omits them, and reading the property still gives undefined.
- */
-function faithfulOnly(this: unknown, key: string, value: unknown): unknown {
-  const holder = this as Record<string, unknown>;
-  const original = holder[key]; // `value` is after toJSON: a Date is already a string there
-  if (key !== '' && FORBIDDEN_KEYS.has(key) && !Array.isArray(holder)) {
-    fail(key, `under the reserved key "${key}"`, 'rename the key (it is dropped when read back)');
-  }
-  switch (typeof original) {
-    case 'string':
-    case 'boolean':
-      return value;
-    case 'number':
-      if (!Number.isFinite(original)) fail(key, String(original), 'store null or a string instead');
-      return value;
-    case 'bigint':
-      fail(key, 'a BigInt', 'store it as a string (value.toString())');
-      break;
-    case 'function':
-    case 'symbol':
-      fail(key, `a ${typeof original}`, 'leave it out of the stored value');
-      break;
-    case 'undefined':
-      if (Array.isArray(holder)) fail(key, 'undefined in an array', 'use null');
-      return value;
-    case 'object':
-      if (original === null) return value;
-      if (!Array.isArray(original)) {
-        const proto = Object.getPrototypeOf(original) as object | null;
-        if (proto !== Object.prototype && proto !== null) {
-          fail(
-            key,
-            `a ${describe(original)}`,
-            'store plain objects, arrays and primitives (e.g. date.toISOString(), [...map])',
-          );
-        }
-      }
-      return value;
+function refuseForbidden(where: string, key: string, value: unknown): unknown {
+  if (FORBIDDEN_KEYS.has(key)) {
+    throw new TypeError(
+      `${where}: the value has a property named "${key}", which is dropped when read back ` +
+        '(a guard against prototype pollution); rename it',
+    );
   }
   return value;
-}
-
-function describe(value: unknown): string {
-  if (value === null || value === undefined) return String(value);
-  if (typeof value !== 'object') return typeof value;
-  const name = (value as { constructor?: { name?: unknown } }).constructor?.name;
-  return typeof name === 'string' && name !== '' ? name : 'object';
 }
