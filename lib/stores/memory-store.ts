@@ -32,11 +32,12 @@ export class MemoryStore<K, V> implements Store<K, V> {
     this.#ttl = ttl;
     this.#cache = new LRUCache<NonNullable<K>, NonNullable<V>>({
       max,
-      // Expired entries are dropped lazily, when read or evicted: no timer per entry (ttlAutopurge off),
-      // and ttlResolution 0 reads the clock on each check of an entry with a ttl instead of caching it
-      // behind a fresh timer every millisecond, so expiry is exact and a hit allocates no timer.
+      // Expired entries are dropped lazily, when read or evicted: no timer per entry (ttlAutopurge off).
+      // Reads check expiry against a clock lru-cache reads at most once a millisecond (ttlResolution 1,
+      // its default): reading the clock on every hit would halve the speed of a hit. So a read may serve
+      // an entry for about a millisecond past its ttl; getWithExpiry reads the clock itself, exactly.
       ttlAutopurge: false,
-      ttlResolution: 0,
+      ttlResolution: 1,
       // The wall clock, the one the core and Keyv use for expiresAt (epoch ms): start + ttl is then the
       // expiry itself, with no conversion from lru-cache's default monotonic clock.
       perf: Date,
@@ -113,12 +114,15 @@ export class MemoryStore<K, V> implements Store<K, V> {
 
   #withExpiry(key: K): ValueWithExpiry<V> | undefined {
     // Read the clock before lru-cache does: expiresAt = now + (ttl - (its now - start)) is then never
-    // later than the real start + ttl, so a copy made from it cannot outlive the entry.
+    // later than the real start + ttl, so a copy made from it cannot outlive the entry. info() reads a
+    // fresh clock (get() may use one up to a millisecond old), and get() keeps the entry's LRU recency.
     const now = Date.now();
-    const value = this.#cache.get(key as NonNullable<K>);
-    if (value === undefined) return undefined;
-    const left = this.#cache.getRemainingTTL(key as NonNullable<K>);
-    return left === Infinity ? { value } : { value, expiresAt: Math.floor(now + left) };
+    if (this.#cache.get(key as NonNullable<K>) === undefined) return undefined;
+    const info = this.#cache.info(key as NonNullable<K>);
+    if (info === undefined) return undefined;
+    if (info.ttl === undefined) return { value: info.value };
+    if (info.ttl <= 0) return undefined;
+    return { value: info.value, expiresAt: Math.floor(now + info.ttl) };
   }
 }
 
