@@ -209,7 +209,7 @@ export function asyncMap() {
 /** Baseline: lru-cache read synchronously (no await); `ttl` as MemoryStore sets it up. */
 export function lruSync({ l1Max = 10_000, ttl = false } = {}) {
   const lru = new LRUCache(
-    ttl ? { max: l1Max, ttl: L1_TTL, ttlResolution: 0, ttlAutopurge: false } : { max: l1Max },
+    ttl ? { max: l1Max, ttl: L1_TTL, ttlAutopurge: false, perf: Date } : { max: l1Max },
   );
   return {
     name: ttl ? 'lru-cache get, ttl (sync)' : 'lru-cache get (sync)',

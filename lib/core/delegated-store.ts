@@ -36,6 +36,8 @@ export class DelegatedStore<K, V> {
   readonly #primary: LayerRuntime<K, V> | undefined;
   /** Layer 0 when its store can answer synchronously: a hit then costs no promise chain. */
   readonly #syncLayer: LayerRuntime<K, V> | undefined;
+  /** The sync layer while the store has no middleware and is open: `get` then reads it directly. */
+  #hotLayer: LayerRuntime<K, V> | undefined;
   readonly #middlewares: Middleware<K, V>[];
   #chain: OperationFunc<K, V>;
   readonly #flights = new FlightTable<K, V>();
@@ -85,6 +87,21 @@ export class DelegatedStore<K, V> {
   // ── Public operations: check the input, build the context, enter the chain ──────────────────────────
 
   get(key: K, options?: OperationOptions): Promise<V | undefined> {
+    const hot = this.#hotLayer;
+    if (hot !== undefined && options === undefined && key !== undefined && key !== null) {
+      // The hot path (no middleware, no options, layer 0 synchronous): a hit costs one lookup and a promise.
+      let value: V | undefined;
+      try {
+        value = hot.store.getSync!(key);
+      } catch {
+        return this.#get(undefined, key);
+      }
+      if (value !== undefined) {
+        hot.hits++;
+        return Promise.resolve(value);
+      }
+      return this.#read(undefined, key, undefined);
+    }
     const invalid = this.#checkKey(key, 'get') ?? this.#checkOptions(options);
     if (invalid) return invalid;
     if (options === undefined && this.#middlewares.length === 0) return this.#get(undefined, key);
@@ -177,6 +194,7 @@ export class DelegatedStore<K, V> {
 
   /** Drains, closes the bus and every layer store that has close(), completes backFill$. Idempotent. */
   close(): Promise<void> {
+    this.#hotLayer = undefined;
     this.#closing ??= this.#close();
     return this.#closing;
   }
@@ -200,6 +218,7 @@ export class DelegatedStore<K, V> {
         throw new ConfigurationError('a middleware must return a function (ctx, key, value) => Promise');
       }
     }
+    this.#hotLayer = this.#middlewares.length === 0 && !this.#closing ? this.#syncLayer : undefined;
     return chain;
   }
 
