@@ -1,7 +1,7 @@
 /**
  * Bad input, as one table: each row is an input, the documented behaviour (an error class, or what the
  * core does with it), and after every row the same store must still work (a normal set and get).
- * docs/reliability.md lists the same table.
+ * README.md (Reliability, Bad input) lists the same table.
  */
 import { describe, expect, it } from '@jest/globals';
 import {

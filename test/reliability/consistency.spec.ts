@@ -1,6 +1,6 @@
 /**
  * Property-based consistency tests: random programs over 1 to 3 scheduled layers, checked against the
- * reference model in support/model.ts. See docs/reliability.md.
+ * reference model in support/model.ts. See the Reliability section of README.md.
  *
  * Unhandled rejections: Jest 30 fails the running test on any unhandled rejection, so every property
  * below also checks that none occurred.
