@@ -5,20 +5,28 @@ import type { LayerRuntime } from './layer-runtime.js';
 import type { OperationContext } from './operation.js';
 import type { StoreErrorSource } from './options.js';
 
-/** One value to write back into some layers, and who to tell once each write succeeded. */
-export interface BackFillJob<K, V> {
-  ctx: OperationContext;
+/** One key's value to write back, and the read it came from (a write of the key makes it stale). */
+export interface BackFillEntry<K, V> {
   key: K;
   value: V;
-  /** The layers to write, in this order (fastest first). */
-  targets: LayerRuntime<K, V>[];
-  /** Where the value was found; `layers.length` for a loader. */
-  sourceLayerIndex: number;
   /** Epoch ms when the source's entry expires: no copy may outlive it. */
   expiresAt: number | undefined;
+  ticket: ReadTicket;
+}
+
+/**
+ * Values found in one layer (or loaded) to write back into some layers, and who to tell once each write
+ * succeeded. A getMany writes the keys it found in one layer as one job: one `setMany` per target layer.
+ */
+export interface BackFillJob<K, V> {
+  ctx: OperationContext;
+  entries: BackFillEntry<K, V>[];
+  /** The layers to write, in this order (fastest first). */
+  targets: LayerRuntime<K, V>[];
+  /** Where the values were found; `layers.length` for a loader. */
+  sourceLayerIndex: number;
   /** Replaces each target's ttl (a load with `options.ttl`). */
   ttl: number | undefined;
-  ticket: ReadTicket;
 }
 
 /**
@@ -74,32 +82,85 @@ export class BackFiller<K, V> {
   }
 
   async #run(job: BackFillJob<K, V>): Promise<void> {
-    const { key, value, ticket } = job;
+    let entries = job.entries;
     for (const layer of job.targets) {
-      if (ticket.stale) {
-        this.dropped++;
-        return;
+      entries = this.#live(entries);
+      if (entries.length === 0) return;
+      let writes = entries.map((entry) => ({
+        key: entry.key,
+        value: entry.value,
+        ttl: copyTtl(job.ttl ?? layer.ttl, entry.expiresAt),
+      }));
+      if (writes.some(expired)) {
+        // A source entry expired meanwhile: its copy would be born dead, here and in every later layer.
+        entries = entries.filter((_entry, i) => !expired(writes[i]));
+        writes = writes.filter((write) => !expired(write));
+        if (entries.length === 0) return;
       }
-      const ttl = copyTtl(job.ttl ?? layer.ttl, job.expiresAt);
-      if (ttl !== undefined && ttl <= 0) return;
-      const write = layer.set(key, value, ttl);
-      ticket.pendingWrite = write;
-      try {
-        await write;
-      } catch (error) {
-        layer.errors++;
-        this.#reportError(error, { kind: 'backfill', layerName: layer.name, operation: job.ctx.operation });
-        continue;
-      } finally {
-        ticket.pendingWrite = undefined;
+      const written = await this.#write(layer, entries, writes, job.ctx);
+      for (let i = 0; i < entries.length; i++) {
+        if (written[i]) {
+          layer.backFills++;
+          this.#report(job.ctx, entries[i], layer, job.sourceLayerIndex);
+        }
       }
-      layer.backFills++;
-      this.#report(job, layer);
     }
   }
 
-  #report(job: BackFillJob<K, V>, layer: LayerRuntime<K, V>): void {
-    const { ctx, key, value } = job;
+  /** The entries no write made stale; the others are dropped (and counted). */
+  #live(entries: BackFillEntry<K, V>[]): BackFillEntry<K, V>[] {
+    if (!entries.some((entry) => entry.ticket.stale)) return entries;
+    const live = entries.filter((entry) => !entry.ticket.stale);
+    this.dropped += entries.length - live.length;
+    return live;
+  }
+
+  /** Writes the entries into one layer: one setMany when it has one, else one set each. */
+  async #write(
+    layer: LayerRuntime<K, V>,
+    entries: BackFillEntry<K, V>[],
+    writes: Array<{ key: K; value: V; ttl: number | undefined }>,
+    ctx: OperationContext,
+  ): Promise<boolean[]> {
+    const failed = (error: unknown) => {
+      layer.errors++;
+      this.#reportError(error, { kind: 'backfill', layerName: layer.name, operation: ctx.operation });
+    };
+    if (entries.length > 1 && layer.store.setMany) {
+      const write = layer.setMany(writes);
+      for (const entry of entries) entry.ticket.pendingWrite = write;
+      try {
+        await write;
+        return entries.map(() => true);
+      } catch (error) {
+        failed(error);
+        return entries.map(() => false);
+      } finally {
+        for (const entry of entries) entry.ticket.pendingWrite = undefined;
+      }
+    }
+    const outcomes = await Promise.allSettled(
+      writes.map((write, i) => {
+        const promise = layer.set(write.key, write.value, write.ttl);
+        entries[i].ticket.pendingWrite = promise;
+        return promise;
+      }),
+    );
+    return outcomes.map((outcome, i) => {
+      entries[i].ticket.pendingWrite = undefined;
+      if (outcome.status === 'fulfilled') return true;
+      failed(outcome.reason);
+      return false;
+    });
+  }
+
+  #report(
+    ctx: OperationContext,
+    entry: BackFillEntry<K, V>,
+    layer: LayerRuntime<K, V>,
+    source: number,
+  ): void {
+    const { key, value } = entry;
     for (const callback of this.callbacks) {
       try {
         const result = callback(ctx, key, value, layer.index, layer.primary);
@@ -119,11 +180,13 @@ export class BackFiller<K, V> {
         layerIndex: layer.index,
         layerName: layer.name,
         isPrimary: layer.primary,
-        sourceLayerIndex: job.sourceLayerIndex,
+        sourceLayerIndex: source,
       });
     }
   }
 }
+
+const expired = (write: { ttl: number | undefined }) => write.ttl !== undefined && write.ttl <= 0;
 
 /** The ttl of a copy: the layer's ttl, cut to what the source entry has left. */
 function copyTtl(ttl: number | undefined, expiresAt: number | undefined): number | undefined {

@@ -1,7 +1,7 @@
 import type { Observable } from 'rxjs';
 import { raceAbort } from './abort.js';
 import type { BackFillCallback, BackFillEvent } from './backfill-event.js';
-import { BackFiller } from './backfill.js';
+import { BackFiller, type BackFillEntry } from './backfill.js';
 import { ConfigurationError, NotFoundError, StoreClosedError, WriteFailedError } from './errors.js';
 import type { InvalidationBus } from './invalidation-bus.js';
 import {
@@ -34,6 +34,10 @@ const FAILED_READ: ValueWithExpiry<never> = Object.freeze({ value: undefined as 
 export class DelegatedStore<K, V> {
   readonly #layers: LayerRuntime<K, V>[];
   readonly #primary: LayerRuntime<K, V> | undefined;
+  /** For each layer index, the layers above it: the targets of a backfill from there. */
+  readonly #above: LayerRuntime<K, V>[][];
+  /** The non-primary layers: the targets of a load's write. */
+  readonly #caches: LayerRuntime<K, V>[];
   /** Layer 0 when its store can answer synchronously: a hit then costs no promise chain. */
   readonly #syncLayer: LayerRuntime<K, V> | undefined;
   /** The sync layer while the store has no middleware and is open: `get` then reads it directly. */
@@ -69,6 +73,8 @@ export class DelegatedStore<K, V> {
     });
     this.#layers = layers.map((layer, index) => new LayerRuntime(layer, index));
     this.#primary = this.#layers.find((layer) => layer.primary);
+    this.#above = this.#layers.map((_layer, index) => this.#layers.slice(0, index));
+    this.#caches = this.#layers.filter((layer) => !layer.primary);
     const first = this.#layers[0];
     this.#syncLayer = typeof first.store.getSync === 'function' && !first.primary ? first : undefined;
     this.#errorHandlers = config.errorHandlers;
@@ -405,13 +411,10 @@ export class DelegatedStore<K, V> {
       this.#backFiller.schedule(
         {
           ctx,
-          key,
-          value: value as V,
-          targets: layers.slice(0, found),
+          entries: [{ key, value: value as V, expiresAt, ticket: walk }],
+          targets: this.#above[found],
           sourceLayerIndex: found,
-          expiresAt,
           ttl: undefined,
-          ticket: walk,
         },
         () => this.#endRead(walk, flight, key),
       );
@@ -492,18 +495,15 @@ export class DelegatedStore<K, V> {
     load.promise = callLoader(loader, key).then(
       (value) => {
         if (!load.stale) flight.settledLoad = load;
-        const targets = this.#layers.filter((layer) => !layer.primary);
+        const targets = this.#caches;
         if (value !== undefined && !load.stale && targets.length > 0) {
           this.#backFiller.schedule(
             {
               ctx,
-              key,
-              value,
+              entries: [{ key, value, expiresAt: undefined, ticket: load }],
               targets,
               sourceLayerIndex: this.#layers.length,
-              expiresAt: undefined,
               ttl,
-              ticket: load,
             },
             () => this.#endRead(load, flight, key),
           );
@@ -525,31 +525,45 @@ export class DelegatedStore<K, V> {
 
   /** One batch per layer for the keys still missing; each key then follows the get rules. */
   async #getMany(ctx: OperationContext, keys: readonly K[]): Promise<Array<V | undefined>> {
-    const results: Promise<V | undefined>[] = new Array(keys.length);
-    const batch = new Map<K, BatchEntry<K, V>>();
-    keys.forEach((key, position) => {
-      const known = batch.get(key);
-      if (known) {
-        results[position] = known.walk.promise;
-        return;
+    const values: Array<V | undefined> = new Array(keys.length);
+    const own: BatchEntry<K, V>[] = [];
+    // Per key of this call: the entry it walks itself, or the walk of another reader it shares.
+    const seen = new Map<K, { entry: BatchEntry<K, V> } | { shared: SharedWalk<V> }>();
+    let joined: Array<[position: number, walk: SharedWalk<V>]> | undefined;
+    for (let position = 0; position < keys.length; position++) {
+      const key = keys[position];
+      let reader = seen.get(key);
+      if (reader === undefined) {
+        const flight = this.#flights.open(key);
+        if (flight.walk !== undefined) {
+          // Another reader of the key is walking: share its walk, as concurrent gets do.
+          flight.walk.active++;
+          reader = { shared: flight.walk };
+        } else {
+          const entry = new BatchEntry<K, V>(key, flight);
+          flight.walk = entry;
+          flight.readers.add(entry);
+          own.push(entry);
+          reader = { entry };
+        }
+        seen.set(key, reader);
       }
-      const flight = this.#flights.open(key);
-      if (flight.walk) {
-        flight.walk.active++;
-        results[position] = flight.walk.promise;
-        return;
+      if ('entry' in reader) reader.entry.positions.push(position);
+      else (joined ??= []).push([position, reader.shared]);
+    }
+    const run = async () => {
+      if (own.length > 0) await this.#walkBatch(ctx, own);
+      for (const entry of own) {
+        if (entry.failure !== undefined) throw entry.failure.error;
+        for (const position of entry.positions) values[position] = entry.value;
       }
-      const entry = new BatchEntry<K, V>(key, flight);
-      flight.walk = entry.walk;
-      flight.readers.add(entry.walk);
-      batch.set(key, entry);
-      results[position] = entry.walk.promise;
-    });
-    if (batch.size > 0) this.#walkBatch(ctx, [...batch.values()]);
-    const all = Promise.all(results);
-    return ctx.signal ? raceAbort(all, ctx.signal) : all;
+      if (joined) for (const [position, walk] of joined) values[position] = await walk.promise;
+      return values;
+    };
+    return ctx.signal ? raceAbort(run(), ctx.signal) : run();
   }
 
+  /** Walks the layers for the keys of a getMany; each entry ends with its value or its failure. */
   async #walkBatch(ctx: OperationContext, entries: BatchEntry<K, V>[]): Promise<void> {
     let missing = entries;
     try {
@@ -558,26 +572,52 @@ export class DelegatedStore<K, V> {
         if (ctx.signal?.aborted) throw ctx.signal.reason;
         const values = await this.#readBatch(layer, missing, ctx);
         const stillMissing: BatchEntry<K, V>[] = [];
+        const found: BackFillEntry<K, V>[] = [];
+        const settled: BatchEntry<K, V>[] = [];
         missing.forEach((entry, i) => {
-          const value = values[i]?.value;
-          if (value === undefined) {
-            if (values[i] !== FAILED_READ) layer.misses++;
+          const answer = values[i];
+          if (answer === undefined || answer.value === undefined) {
+            if (answer !== FAILED_READ) layer.misses++;
             stillMissing.push(entry);
             return;
           }
           layer.hits++;
-          entry.walk.servedBy = layer.index;
-          this.#finishBatchEntry(ctx, entry, layer.index, value, values[i]?.expiresAt);
+          entry.servedBy = layer.index;
+          if (layer.index > 0 && !entry.stale) {
+            found.push({ key: entry.key, value: answer.value, expiresAt: answer.expiresAt, ticket: entry });
+          } else {
+            if (layer.index > 0) this.#backFiller.dropped++;
+            settled.push(entry);
+          }
+          entry.settle(answer.value);
         });
+        for (const entry of settled) this.#endRead(entry, entry.flight, entry.key);
+        if (found.length > 0) this.#backFillBatch(ctx, layer.index, found);
         missing = stillMissing;
       }
-      for (const entry of missing) this.#finishBatchEntry(ctx, entry, -1, undefined, undefined);
+      for (const entry of missing) {
+        entry.settle(undefined);
+        this.#endRead(entry, entry.flight, entry.key);
+      }
     } catch (error) {
       for (const entry of missing) {
-        this.#endRead(entry.walk, entry.flight, entry.key);
-        entry.reject(error);
+        entry.fail(error);
+        this.#endRead(entry, entry.flight, entry.key);
       }
     }
+  }
+
+  /** The keys of a getMany found in one layer are written back together: one setMany per layer above. */
+  #backFillBatch(ctx: OperationContext, found: number, entries: BackFillEntry<K, V>[]): void {
+    this.#backFiller.schedule(
+      { ctx, entries, targets: this.#above[found], sourceLayerIndex: found, ttl: undefined },
+      () => {
+        for (const { ticket } of entries) {
+          const entry = ticket as BatchEntry<K, V>;
+          this.#endRead(entry, entry.flight, entry.key);
+        }
+      },
+    );
   }
 
   /**
@@ -631,35 +671,6 @@ export class DelegatedStore<K, V> {
     layer.errors++;
     if (layer.primary) throw error;
     this.#reportError(error, { kind: 'layer', layerName: layer.name, operation: ctx.operation });
-  }
-
-  #finishBatchEntry(
-    ctx: OperationContext,
-    entry: BatchEntry<K, V>,
-    found: number,
-    value: V | undefined,
-    expiresAt: number | undefined,
-  ): void {
-    const { walk, flight, key } = entry;
-    if (found > 0 && !walk.stale) {
-      this.#backFiller.schedule(
-        {
-          ctx,
-          key,
-          value: value as V,
-          targets: this.#layers.slice(0, found),
-          sourceLayerIndex: found,
-          expiresAt,
-          ttl: undefined,
-          ticket: walk,
-        },
-        () => this.#endRead(walk, flight, key),
-      );
-    } else {
-      if (found > 0) this.#backFiller.dropped++;
-      this.#endRead(walk, flight, key);
-    }
-    entry.resolve(value);
   }
 
   // ── Writing ───────────────────────────────────────────────────────────────────────────────────────────
@@ -851,27 +862,56 @@ function checkBatch(values: unknown, expected: number, layerName: string): void 
   }
 }
 
-/** One key of a getMany that this call walks itself; concurrent gets of the key join its walk. */
-class BatchEntry<K, V> {
-  readonly walk: SharedWalk<V>;
-  resolve!: (value: V | undefined) => void;
-  reject!: (error: unknown) => void;
+/**
+ * One key of a getMany that this call walks itself. Concurrent gets of the key join it like any walk;
+ * its promise is only made when one does, so a batch costs no promise per key.
+ */
+class BatchEntry<K, V> implements SharedWalk<V> {
+  stale: boolean;
+  pendingWrite: Promise<unknown> | undefined = undefined;
+  active = 1;
+  abortReason: unknown = undefined;
+  servedBy = -1;
+  /** The positions of this key in the getMany's key list (duplicates allowed). */
+  readonly positions: number[] = [];
+  value: V | undefined = undefined;
+  failure: { error: unknown } | undefined = undefined;
+  #settled = false;
+  #promise: Promise<V | undefined> | undefined;
+  #resolve: ((value: V | undefined) => void) | undefined;
+  #reject: ((error: unknown) => void) | undefined;
 
   constructor(
     readonly key: K,
     readonly flight: KeyFlight<V>,
   ) {
-    this.walk = {
-      stale: flight.writing > 0,
-      pendingWrite: undefined,
-      active: 1,
-      abortReason: undefined,
-      servedBy: -1,
-      promise: new Promise<V | undefined>((resolve, reject) => {
-        this.resolve = resolve;
-        this.reject = reject;
-      }),
-    };
-    this.walk.promise.catch(noop);
+    this.stale = flight.writing > 0;
+  }
+
+  get promise(): Promise<V | undefined> {
+    if (this.#promise === undefined) {
+      if (!this.#settled) {
+        this.#promise = new Promise<V | undefined>((resolve, reject) => {
+          this.#resolve = resolve;
+          this.#reject = reject;
+        });
+      } else {
+        this.#promise = this.failure ? Promise.reject(this.failure.error) : Promise.resolve(this.value);
+      }
+      this.#promise.catch(noop);
+    }
+    return this.#promise;
+  }
+
+  settle(value: V | undefined): void {
+    this.#settled = true;
+    this.value = value;
+    this.#resolve?.(value);
+  }
+
+  fail(error: unknown): void {
+    this.#settled = true;
+    this.failure = { error };
+    this.#reject?.(error);
   }
 }

@@ -82,6 +82,19 @@ export class LayerRuntime<K, V> {
     }
   }
 
+  /** Like set, for several entries in one call (the store has setMany). */
+  setMany(entries: ReadonlyArray<{ key: K; value: V; ttl?: number }>): Promise<void> {
+    try {
+      const write = this.store.setMany!(entries);
+      if (this.#deadlines === undefined || this.primary) return this.#bound(write);
+      return this.#deadlines.bound(toPromise(write), this.#onTimeout, () => {
+        for (const entry of entries) this.delete(entry.key).catch(() => {});
+      });
+    } catch (error) {
+      return Promise.reject(error);
+    }
+  }
+
   delete(key: K): Promise<void> {
     try {
       return this.#bound(this.store.delete(key));
