@@ -1,0 +1,231 @@
+import { raceAbort } from './abort.js';
+import type { BackFillEntry } from './backfill.js';
+import { NotFoundError } from './errors.js';
+import type { KeyFlight, SharedWalk } from './key-flight.js';
+import type { LayerRuntime } from './layer-runtime.js';
+import type { LayerStack } from './layer-stack.js';
+import type { OperationContext } from './operation.js';
+import type { ValueWithExpiry } from './store.js';
+
+const noop = () => {};
+/** A key whose read failed in a batch: a miss that is counted as an error, not as a miss. */
+const FAILED_READ: ValueWithExpiry<never> = Object.freeze({ value: undefined as never });
+
+/**
+ * getMany: each layer is asked once, with one batch call when it has one, for the keys still missing;
+ * each key then follows the get rules (failures, backfill, sharing the walk with concurrent readers).
+ */
+export class BatchRead<K, V> {
+  readonly #stack: LayerStack<K, V>;
+
+  constructor(stack: LayerStack<K, V>) {
+    this.#stack = stack;
+  }
+
+  async getMany(ctx: OperationContext, keys: readonly K[]): Promise<Array<V | undefined>> {
+    const values: Array<V | undefined> = new Array(keys.length);
+    const own: BatchEntry<K, V>[] = [];
+    // Per key of this call: the entry it walks itself, or the walk of another reader it shares.
+    const seen = new Map<K, { entry: BatchEntry<K, V> } | { shared: SharedWalk<V> }>();
+    let joined: Array<[position: number, walk: SharedWalk<V>]> | undefined;
+    for (let position = 0; position < keys.length; position++) {
+      const key = keys[position];
+      let reader = seen.get(key);
+      if (reader === undefined) {
+        const flight = this.#stack.flights.open(key);
+        if (flight.walk !== undefined) {
+          // Another reader of the key is walking: share its walk, as concurrent gets do.
+          flight.walk.active++;
+          reader = { shared: flight.walk };
+        } else {
+          const entry = new BatchEntry<K, V>(key, flight);
+          flight.walk = entry;
+          flight.readers.add(entry);
+          own.push(entry);
+          reader = { entry };
+        }
+        seen.set(key, reader);
+      }
+      if ('entry' in reader) reader.entry.positions.push(position);
+      else (joined ??= []).push([position, reader.shared]);
+    }
+    const run = async () => {
+      if (own.length > 0) await this.#walk(ctx, own);
+      for (const entry of own) {
+        if (entry.failure !== undefined) throw entry.failure.error;
+        for (const position of entry.positions) values[position] = entry.value;
+      }
+      if (joined) for (const [position, walk] of joined) values[position] = await walk.promise;
+      return values;
+    };
+    return ctx.signal ? raceAbort(run(), ctx.signal) : run();
+  }
+
+  /** Walks the layers for the keys of a getMany; each entry ends with its value or its failure. */
+  async #walk(ctx: OperationContext, entries: BatchEntry<K, V>[]): Promise<void> {
+    const stack = this.#stack;
+    let missing = entries;
+    try {
+      for (const layer of stack.layers) {
+        if (missing.length === 0) break;
+        if (ctx.signal?.aborted) throw ctx.signal.reason;
+        const values = await this.#read(layer, missing, ctx);
+        const stillMissing: BatchEntry<K, V>[] = [];
+        const found: BackFillEntry<K, V>[] = [];
+        missing.forEach((entry, i) => {
+          const answer = values[i];
+          if (answer === undefined || answer.value === undefined) {
+            if (answer !== FAILED_READ) layer.misses++;
+            stillMissing.push(entry);
+            return;
+          }
+          layer.hits++;
+          entry.servedBy = layer.index;
+          entry.settle(answer.value);
+          if (layer.index > 0 && !entry.stale) {
+            found.push({ key: entry.key, value: answer.value, expiresAt: answer.expiresAt, ticket: entry });
+          } else {
+            if (layer.index > 0) stack.backFiller.dropped++;
+            stack.endRead(entry, entry.flight, entry.key);
+          }
+        });
+        if (found.length > 0) this.#backFill(ctx, layer.index, found);
+        missing = stillMissing;
+      }
+      for (const entry of missing) {
+        entry.settle(undefined);
+        stack.endRead(entry, entry.flight, entry.key);
+      }
+    } catch (error) {
+      for (const entry of missing) {
+        entry.fail(error);
+        stack.endRead(entry, entry.flight, entry.key);
+      }
+    }
+  }
+
+  /** The keys found in one layer are written back together: one setMany per layer above, when it has one. */
+  #backFill(ctx: OperationContext, found: number, entries: BackFillEntry<K, V>[]): void {
+    const stack = this.#stack;
+    stack.backFiller.schedule(
+      { ctx, entries, targets: stack.above[found], sourceLayerIndex: found, ttl: undefined },
+      () => {
+        for (const { ticket } of entries) {
+          const entry = ticket as BatchEntry<K, V>;
+          stack.endRead(entry, entry.flight, entry.key);
+        }
+      },
+    );
+  }
+
+  /**
+   * One layer's answer for a batch: an entry per key, `undefined` for a miss. A cache layer that fails
+   * is a miss for the keys it failed (all of them for a failed batch call); a failing primary rejects.
+   */
+  async #read(
+    layer: LayerRuntime<K, V>,
+    entries: BatchEntry<K, V>[],
+    ctx: OperationContext,
+  ): Promise<Array<ValueWithExpiry<V> | undefined>> {
+    const keys = entries.map((entry) => entry.key);
+    const store = layer.store;
+    const withExpiry = layer.index > 0;
+    // A batch call when the layer has one, unless it would lose the expiry a backfill needs.
+    const batch =
+      withExpiry && store.getManyWithExpiry
+        ? 'withExpiry'
+        : store.getMany && !(withExpiry && store.getWithExpiry)
+          ? 'plain'
+          : undefined;
+    if (batch !== undefined) {
+      try {
+        if (batch === 'withExpiry') {
+          const found = await layer.getManyWithExpiry(keys);
+          checkBatch(found, keys.length, layer.name);
+          return found;
+        }
+        const values = await layer.getMany(keys);
+        checkBatch(values, keys.length, layer.name);
+        return values.map(wrapValue);
+      } catch (error) {
+        if (error instanceof NotFoundError) return keys.map(() => undefined);
+        this.#stack.readFailed(layer, error, ctx.operation);
+        return keys.map(() => FAILED_READ);
+      }
+    }
+    const outcomes = await Promise.allSettled(
+      keys.map((key) => (withExpiry ? layer.getWithExpiry(key) : layer.get(key).then(wrapValue))),
+    );
+    return outcomes.map((outcome) => {
+      if (outcome.status === 'fulfilled') return outcome.value;
+      if (outcome.reason instanceof NotFoundError) return undefined;
+      this.#stack.readFailed(layer, outcome.reason, ctx.operation);
+      return FAILED_READ;
+    });
+  }
+}
+
+function wrapValue<V>(value: V | undefined): ValueWithExpiry<V> | undefined {
+  return value === undefined ? undefined : { value };
+}
+
+function checkBatch(values: unknown, expected: number, layerName: string): void {
+  if (!Array.isArray(values) || values.length !== expected) {
+    const got = Array.isArray(values) ? `${values.length} values` : String(values);
+    throw new TypeError(`layer "${layerName}" answered a batch of ${expected} keys with ${got}`);
+  }
+}
+
+/**
+ * One key of a getMany that this call walks itself. Concurrent gets of the key join it like any walk;
+ * its promise is only made when one does, so a batch costs no promise per key.
+ */
+class BatchEntry<K, V> implements SharedWalk<V> {
+  stale: boolean;
+  pendingWrite: Promise<unknown> | undefined = undefined;
+  active = 1;
+  abortReason: unknown = undefined;
+  servedBy = -1;
+  /** The positions of this key in the getMany's key list (duplicates allowed). */
+  readonly positions: number[] = [];
+  value: V | undefined = undefined;
+  failure: { error: unknown } | undefined = undefined;
+  #settled = false;
+  #promise: Promise<V | undefined> | undefined;
+  #resolve: ((value: V | undefined) => void) | undefined;
+  #reject: ((error: unknown) => void) | undefined;
+
+  constructor(
+    readonly key: K,
+    readonly flight: KeyFlight<V>,
+  ) {
+    this.stale = flight.writing > 0;
+  }
+
+  get promise(): Promise<V | undefined> {
+    if (this.#promise === undefined) {
+      if (!this.#settled) {
+        this.#promise = new Promise<V | undefined>((resolve, reject) => {
+          this.#resolve = resolve;
+          this.#reject = reject;
+        });
+      } else {
+        this.#promise = this.failure ? Promise.reject(this.failure.error) : Promise.resolve(this.value);
+      }
+      this.#promise.catch(noop);
+    }
+    return this.#promise;
+  }
+
+  settle(value: V | undefined): void {
+    this.#settled = true;
+    this.value = value;
+    this.#resolve?.(value);
+  }
+
+  fail(error: unknown): void {
+    this.#settled = true;
+    this.failure = { error };
+    this.#reject?.(error);
+  }
+}

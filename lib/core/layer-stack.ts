@@ -1,0 +1,59 @@
+import { BackFiller } from './backfill.js';
+import type { BackFillCallback } from './backfill-event.js';
+import { FlightTable, type KeyFlight, type ReadTicket } from './key-flight.js';
+import { LayerRuntime } from './layer-runtime.js';
+import type { StoreErrorSource } from './options.js';
+import type { Layer } from './store.js';
+
+/** What every path of the store works on: the layers, what is in flight per key, and the backfiller. */
+export class LayerStack<K, V> {
+  readonly layers: LayerRuntime<K, V>[];
+  readonly primary: LayerRuntime<K, V> | undefined;
+  /** Layer 0 when its store can answer synchronously: a hit then costs no promise chain. */
+  readonly syncLayer: LayerRuntime<K, V> | undefined;
+  /** For each layer index, the layers above it: the targets of a backfill from there. */
+  readonly above: LayerRuntime<K, V>[][];
+  /** The non-primary layers: the targets of a load's write. */
+  readonly caches: LayerRuntime<K, V>[];
+  /** The layers another instance's write removes a key from. */
+  readonly locals: LayerRuntime<K, V>[];
+  readonly flights = new FlightTable<K, V>();
+  readonly backFiller: BackFiller<K, V>;
+  readonly reportError: (error: unknown, source: StoreErrorSource) => void;
+
+  constructor(
+    layers: Layer<K, V>[],
+    callbacks: BackFillCallback<K, V>[],
+    maxPendingBackFills: number,
+    reportError: (error: unknown, source: StoreErrorSource) => void,
+  ) {
+    this.layers = layers.map((layer, index) => new LayerRuntime(layer, index));
+    this.primary = this.layers.find((layer) => layer.primary);
+    const first = this.layers[0];
+    this.syncLayer = typeof first.store.getSync === 'function' && !first.primary ? first : undefined;
+    this.above = this.layers.map((_layer, index) => this.layers.slice(0, index));
+    this.caches = this.layers.filter((layer) => !layer.primary);
+    this.locals = this.layers.filter((layer) => layer.local);
+    this.reportError = reportError;
+    this.backFiller = new BackFiller(callbacks, maxPendingBackFills, reportError);
+  }
+
+  /** A reader of the key is done (walked, loaded, backfilled): detach it and drop an idle flight. */
+  endRead(reader: ReadTicket, flight: KeyFlight<V>, key: K): void {
+    if (flight.walk === reader) flight.walk = undefined;
+    if (flight.load === reader) flight.load = undefined;
+    flight.readers.delete(reader);
+    this.flights.release(key, flight);
+  }
+
+  /** A failed read of a layer: counted, and for a cache layer reported; a failing primary fails the read. */
+  readFailed(layer: LayerRuntime<K, V>, error: unknown, operation: string): void {
+    layer.errors++;
+    if (layer.primary) throw error;
+    this.reportError(error, { kind: 'layer', layerName: layer.name, operation });
+  }
+
+  get names(): string[] {
+    return this.layers.map((layer) => layer.name);
+  }
+}
