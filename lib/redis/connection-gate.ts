@@ -1,5 +1,5 @@
 import type { Redis } from 'ioredis';
-import { RedisUnavailableError } from './redis-errors.js';
+import { RedisUnavailableError, redactCommand } from './redis-errors.js';
 
 const RECOVERY_RETRY_MS = 1000;
 
@@ -63,7 +63,7 @@ export class ConnectionGate {
         this.#lastError = undefined;
       },
       (error: unknown) => {
-        this.#lastError = error;
+        this.#lastError = redactCommand(error);
         // Still connected but the repair failed (e.g. a server error): try again rather than stay shut.
         if (this.#client.status === 'ready' && !this.#detached) {
           this.#retry = setTimeout(this.#onReady, RECOVERY_RETRY_MS);
@@ -79,6 +79,6 @@ export class ConnectionGate {
   };
 
   readonly #onError = (error: unknown): void => {
-    this.#lastError = error;
+    this.#lastError = redactCommand(error);
   };
 }

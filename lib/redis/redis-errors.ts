@@ -13,3 +13,29 @@ export class RedisUnavailableError extends DelegatedStoreError {
     );
   }
 }
+
+/**
+ * ioredis errors carry the failed command with its arguments (`error.command.args`): the value of a SET,
+ * the password of an AUTH. Keep the command's name only, so that an error handler that logs the whole
+ * error object prints no value and no secret.
+ */
+export function redactCommand<E>(error: E): E {
+  if (error !== null && typeof error === 'object' && 'command' in error) {
+    const command = (error as { command: unknown }).command;
+    const name =
+      command !== null && typeof command === 'object' ? (command as { name?: unknown }).name : undefined;
+    (error as { command: unknown }).command = { name };
+  }
+  return error;
+}
+
+/** `rethrow` for promise chains: the error, redacted. */
+export function throwRedacted(error: unknown): never {
+  throw redactCommand(error);
+}
+
+/** A URL fit for an error message: its password replaced. */
+export function redactUrl(url: unknown): string {
+  if (typeof url !== 'string') return url === null ? 'null' : typeof url;
+  return JSON.stringify(url.replace(/^([a-z][a-z0-9+.-]*:\/\/[^:@/]*:)[^@/]*@/i, '$1***@'));
+}

@@ -4,6 +4,7 @@ import { ConfigurationError } from '../core/errors.js';
 import type { InvalidationBus } from '../core/invalidation-bus.js';
 import { connect, quit } from './connection.js';
 import { ConnectionGate } from './connection-gate.js';
+import { redactUrl, throwRedacted } from './redis-errors.js';
 
 export interface RedisInvalidationBusOptions {
   /** `redis://[user:password@]host:port[/db]` or `rediss://` (TLS). */
@@ -46,7 +47,7 @@ export class RedisInvalidationBus implements InvalidationBus {
     const { url, channel = DEFAULT_INVALIDATION_CHANNEL, redisOptions } = options;
     if (typeof url !== 'string' || !/^rediss?:\/\//.test(url)) {
       throw new ConfigurationError(
-        `RedisInvalidationBus: url must start with redis:// or rediss://, got ${JSON.stringify(url)}`,
+        `RedisInvalidationBus: url must start with redis:// or rediss://, got ${redactUrl(url)}`,
       );
     }
     if (typeof channel !== 'string' || channel === '') {
@@ -76,7 +77,7 @@ export class RedisInvalidationBus implements InvalidationBus {
     if (keys.length === 0) return;
     if (!this.#publisherGate.open) throw this.#publisherGate.refusal();
     const message: InvalidationMessage = { origin: this.#origin, keys: [...keys] };
-    await this.#publisher.publish(this.channel, JSON.stringify(message));
+    await this.#publisher.publish(this.channel, JSON.stringify(message)).catch(throwRedacted);
   }
 
   /** Resolves once Redis confirmed the subscription; `onKeys` then gets the keys other instances wrote. */

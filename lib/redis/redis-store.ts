@@ -4,6 +4,7 @@ import type { Store, ValueWithExpiry } from '../core/store.js';
 import { connect, quit } from './connection.js';
 import { ConnectionGate } from './connection-gate.js';
 import { decodeEntry, decodeValue, encodeValue } from './json-codec.js';
+import { redactCommand, redactUrl, throwRedacted } from './redis-errors.js';
 import { UnsureKeys } from './unsure-keys.js';
 
 export interface RedisStoreOptions {
@@ -45,7 +46,7 @@ export class RedisStore<V> implements Store<string, V> {
     }
     if (url !== undefined && (typeof url !== 'string' || !/^rediss?:\/\//.test(url))) {
       throw new ConfigurationError(
-        `RedisStore: url must start with redis:// or rediss://, got ${JSON.stringify(url)}`,
+        `RedisStore: url must start with redis:// or rediss://, got ${redactUrl(url)}`,
       );
     }
     if (prefix !== undefined && (typeof prefix !== 'string' || prefix === '' || prefix.includes(':'))) {
@@ -68,13 +69,13 @@ export class RedisStore<V> implements Store<string, V> {
   get(key: string): Promise<V | undefined> {
     if (typeof key !== 'string') return Promise.reject(keyError('get', key));
     if (!this.#gate.open) return Promise.reject(this.#gate.refusal());
-    return this.#client.get(this.#namespace + key).then(decodeValue<V>);
+    return this.#client.get(this.#namespace + key).then(decodeValue<V>, throwRedacted);
   }
 
   getWithExpiry(key: string): Promise<ValueWithExpiry<V> | undefined> {
     if (typeof key !== 'string') return Promise.reject(keyError('getWithExpiry', key));
     if (!this.#gate.open) return Promise.reject(this.#gate.refusal());
-    return this.#client.get(this.#namespace + key).then(decodeEntry<V>);
+    return this.#client.get(this.#namespace + key).then(decodeEntry<V>, throwRedacted);
   }
 
   set(key: string, value: V, ttl?: number): Promise<void> {
@@ -146,7 +147,7 @@ export class RedisStore<V> implements Store<string, V> {
   #tracked(write: Promise<unknown>, names: string[]): Promise<void> {
     return write.then(noop, (error: unknown) => {
       this.#unsure.addAll(names);
-      throw error;
+      throw redactCommand(error);
     });
   }
 
@@ -159,7 +160,7 @@ export class RedisStore<V> implements Store<string, V> {
     const names = this.#keys(operation, keys);
     if (names.length === 0) return [];
     if (!this.#gate.open) throw this.#gate.refusal();
-    return this.#client.mget(names);
+    return this.#client.mget(names).catch(throwRedacted);
   }
 
   #keys(operation: string, keys: readonly string[]): string[] {
