@@ -17,7 +17,7 @@ await runWorkload(env, {
   extraLabels: { redisReadsPerOp: 'Redis reads/op', nextReadFromL1: 'next read from L1 %' },
   contenders: [
     () => contenders.delegatedStore(options),
-    () => contenders.delegatedStoreNoAutoPipelining(options),
+    () => contenders.delegatedStoreAutoPipelining(options),
     () => contenders.layeredLoader(options),
     () => contenders.bentocache(options),
     () => contenders.cacheable(options),

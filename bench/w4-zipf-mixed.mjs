@@ -56,7 +56,7 @@ await runWorkload(env, {
   extraLabels: { l1HitRate: 'L1 hit % (est.)', redisCommandsPerOp: 'Redis cmds/op' },
   contenders: [
     () => contenders.delegatedStore(options),
-    () => contenders.delegatedStoreNoAutoPipelining(options),
+    () => contenders.delegatedStoreAutoPipelining(options),
     () => contenders.layeredLoader(options),
     () => contenders.bentocache(options),
     () => contenders.cacheable(options),

@@ -22,7 +22,7 @@ await runWorkload(env, {
   extraLabels: { mget: 'MGET/batch', get: 'GET/batch', commands: 'Redis cmds/batch' },
   contenders: [
     () => contenders.delegatedStore(options),
-    () => contenders.delegatedStoreNoAutoPipelining(options),
+    () => contenders.delegatedStoreAutoPipelining(options),
     () => concurrentGets(contenders.delegatedStore(options)),
     () => contenders.layeredLoader(options),
     () => concurrentGets(contenders.bentocache(options)),

@@ -82,6 +82,7 @@ export class BackFiller<K, V> {
   }
 
   async #run(job: BackFillJob<K, V>): Promise<void> {
+    if (job.entries.length === 1) return this.#runOne(job, job.entries[0]);
     let entries = job.entries;
     for (const layer of job.targets) {
       entries = this.#live(entries);
@@ -104,6 +105,32 @@ export class BackFiller<K, V> {
           this.#report(job.ctx, entries[i], layer, job.sourceLayerIndex);
         }
       }
+    }
+  }
+
+  /** The job of a single key (a get's walk, a load): the same steps without the batch's arrays. */
+  async #runOne(job: BackFillJob<K, V>, entry: BackFillEntry<K, V>): Promise<void> {
+    const { key, value, ticket } = entry;
+    for (const layer of job.targets) {
+      if (ticket.stale) {
+        this.dropped++;
+        return;
+      }
+      const ttl = copyTtl(job.ttl ?? layer.ttl, entry.expiresAt);
+      if (ttl !== undefined && ttl <= 0) return;
+      const write = layer.set(key, value, ttl);
+      ticket.pendingWrite = write;
+      try {
+        await write;
+      } catch (error) {
+        layer.errors++;
+        this.#reportError(error, { kind: 'backfill', layerName: layer.name, operation: job.ctx.operation });
+        continue;
+      } finally {
+        ticket.pendingWrite = undefined;
+      }
+      layer.backFills++;
+      this.#report(job.ctx, entry, layer, job.sourceLayerIndex);
     }
   }
 

@@ -5,6 +5,7 @@ import { connect, quit } from './connection.js';
 import { ConnectionGate } from './connection-gate.js';
 import { decodeEntry, decodeValue, encodeValue } from './json-codec.js';
 import { redactCommand, redactUrl, throwRedacted } from './redis-errors.js';
+import { ReadBatcher } from './read-batcher.js';
 import { UnsureKeys } from './unsure-keys.js';
 
 export interface RedisStoreOptions {
@@ -34,6 +35,8 @@ export class RedisStore<V> implements Store<string, V> {
   /** `<prefix>:`, or '' without a prefix. */
   readonly #namespace: string;
   readonly #unsure: UnsureKeys;
+  /** Single reads issued together go to Redis as one MGET. */
+  readonly #reads: ReadBatcher;
   #closing: Promise<void> | undefined;
 
   constructor(options: RedisStoreOptions = {}) {
@@ -56,8 +59,9 @@ export class RedisStore<V> implements Store<string, V> {
     }
     this.#namespace = prefix === undefined ? '' : `${prefix}:`;
     this.#owned = client === undefined;
-    this.#client = client ?? connect(url, { enableAutoPipelining: true, ...redisOptions });
+    this.#client = client ?? connect(url, redisOptions);
     this.#unsure = new UnsureKeys(this.#namespace);
+    this.#reads = new ReadBatcher(this.#client);
     this.#gate = new ConnectionGate(this.#client, this.#owned, () => this.#unsure.repair(this.#client));
   }
 
@@ -69,13 +73,13 @@ export class RedisStore<V> implements Store<string, V> {
   get(key: string): Promise<V | undefined> {
     if (typeof key !== 'string') return Promise.reject(keyError('get', key));
     if (!this.#gate.open) return Promise.reject(this.#gate.refusal());
-    return this.#client.get(this.#namespace + key).then(decodeValue<V>, throwRedacted);
+    return this.#reads.read(this.#namespace + key).then(decodeValue<V>);
   }
 
   getWithExpiry(key: string): Promise<ValueWithExpiry<V> | undefined> {
     if (typeof key !== 'string') return Promise.reject(keyError('getWithExpiry', key));
     if (!this.#gate.open) return Promise.reject(this.#gate.refusal());
-    return this.#client.get(this.#namespace + key).then(decodeEntry<V>, throwRedacted);
+    return this.#reads.read(this.#namespace + key).then(decodeEntry<V>);
   }
 
   set(key: string, value: V, ttl?: number): Promise<void> {

@@ -18,6 +18,7 @@ const DEFAULT_MAX = 10_000;
 export class MemoryStore<K, V> implements Store<K, V> {
   readonly #cache: LRUCache<NonNullable<K>, NonNullable<V>>;
   readonly #ttl: number | undefined;
+  readonly #setOptions = { ttl: 0 };
 
   constructor(options: MemoryStoreOptions = {}) {
     const { max = DEFAULT_MAX, ttl } = options;
@@ -107,9 +108,9 @@ export class MemoryStore<K, V> implements Store<K, V> {
     checkTtl(ttl);
     const effective = ttl ?? this.#ttl;
     // lru-cache wants whole milliseconds; rounding up never ends an entry before its ttl. ttl 0 = no expiry.
-    this.#cache.set(key as NonNullable<K>, value as NonNullable<V>, {
-      ttl: effective === undefined ? 0 : Math.ceil(effective),
-    });
+    // One options object for every set: lru-cache reads it and keeps nothing of it.
+    this.#setOptions.ttl = effective === undefined ? 0 : Math.ceil(effective);
+    this.#cache.set(key as NonNullable<K>, value as NonNullable<V>, this.#setOptions);
   }
 
   #withExpiry(key: K): ValueWithExpiry<V> | undefined {
