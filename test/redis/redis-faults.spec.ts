@@ -12,6 +12,7 @@ import { MemoryStore } from '../../lib/stores/index.js';
 import { RedisStore, RedisUnavailableError } from '../../lib/redis/index.js';
 import { ScratchRedis } from '../support/redis-server.js';
 import { TestStore } from '../support/test-store.js';
+import { nextRandom } from '../support/random.js';
 
 const REDIS_TIMEOUT = 100;
 /** A behaviour bound, not a benchmark: a read never waits on Redis much longer than the layer's timeout. */
@@ -90,15 +91,6 @@ function traffic(store: DelegatedStore<string, string>): Traffic {
     await Promise.all(workers);
   };
   return result;
-}
-
-/** xorshift32: a deterministic spread of keys and operations, in 32-bit integers. */
-function nextRandom(n: number): number {
-  let x = n | 0 || 1;
-  x ^= x << 13;
-  x ^= x >>> 17;
-  x ^= x << 5;
-  return x >>> 0;
 }
 
 function redisHits(stats: StoreStats): number {

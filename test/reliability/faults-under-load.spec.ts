@@ -20,6 +20,7 @@ import { RedisStore } from '../../lib/redis/index.js';
 import { ScratchRedis } from '../support/redis-server.js';
 import { DATABASE_URL, describeWithPostgres } from '../support/services.js';
 import { PgStore, errorKind } from './support/pg-store.js';
+import { nextRandom } from '../support/random.js';
 
 const REDIS_TIMEOUT = 100;
 const PRIMARY_TIMEOUT = 2000;
@@ -87,15 +88,6 @@ interface LoadReport {
 }
 
 const keyName = (i: number) => `k${i}`;
-
-/** xorshift32: a deterministic spread of keys and operations. */
-function nextRandom(n: number): number {
-  let x = n | 0 || 1;
-  x ^= x << 13;
-  x ^= x >>> 17;
-  x ^= x << 5;
-  return x >>> 0;
-}
 
 function percentile(sorted: number[], p: number): number {
   if (sorted.length === 0) return 0;

@@ -24,6 +24,7 @@ import {
 import { RedisStore } from '../../lib/redis/index.js';
 import { freePort } from '../support/redis-server.js';
 import { TestStore, flush, gate } from '../support/test-store.js';
+import { nextRandom } from '../support/random.js';
 
 const SOAK_OPS = Number(process.env.SOAK_OPS ?? 1_000_000);
 const KEYS = 2000;
@@ -77,15 +78,6 @@ class AsyncMapStore implements Store<string, string> {
     await null;
     this.data.delete(key);
   }
-}
-
-/** xorshift32. */
-function nextRandom(n: number): number {
-  let x = n | 0 || 1;
-  x ^= x << 13;
-  x ^= x >>> 17;
-  x ^= x << 5;
-  return x >>> 0;
 }
 
 const mb = (bytes: number) => `${(bytes / 1024 / 1024).toFixed(1)} MB`;
