@@ -171,8 +171,15 @@ export class DelegatedStore<K, V> {
     return {
       layers: this.#stack.layers.map((layer) => layer.stats()),
       loads: this.#reader.loads,
-      droppedBackFills: this.#stack.backFiller.dropped,
     };
+  }
+
+  /**
+   * Backfills (and load writes) dropped since construction: because a write of the same key overlapped
+   * them, or because `withMaxPendingBackFills` was reached. Kept out of `stats()`, whose shape is fixed.
+   */
+  get droppedBackFills(): number {
+    return this.#stack.backFiller.dropped;
   }
 
   /** Resolves when every backfill scheduled before the call has settled. */

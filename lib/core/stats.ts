@@ -10,6 +10,4 @@ export interface StoreStats {
   layers: LayerStats[];
   /** Loader calls made by getOrLoad. */
   loads: number;
-  /** Backfills dropped because a write of the same key overlapped them, or because the queue was full. */
-  droppedBackFills: number;
 }

@@ -35,7 +35,7 @@ describe('rule 5: a backfill never writes a value older than an overlapping writ
     expect(l0.data.get('k')).toBe('new'); // ...but never puts it back
     expect(l1.data.get('k')).toBe('new');
     expect(setValues(l0)).toEqual(['new']);
-    expect(store.stats().droppedBackFills).toBe(1);
+    expect(store.droppedBackFills).toBe(1);
   });
 
   it('a delete issued while the walk was reading drops the backfill (no resurrection)', async () => {

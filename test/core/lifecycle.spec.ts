@@ -92,7 +92,7 @@ describe('drain, close and stats', () => {
     await store.get('a');
     await store.get('b');
     await store.get('c');
-    expect(store.stats().droppedBackFills).toBe(1);
+    expect(store.droppedBackFills).toBe(1);
     first.open();
     second.open();
     await store.drain();
