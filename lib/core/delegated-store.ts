@@ -32,8 +32,9 @@ export class DelegatedStore<K, V> {
   #chain: OperationFunc<K, V>;
   readonly #errorHandlers: DelegatedStoreConfig<K, V>['errorHandlers'];
   readonly #bus: InvalidationBus | undefined;
-  /** Writes in progress, which close() waits for. */
-  readonly #writes = new Set<Promise<unknown>>();
+  /** Writes in progress, which close() waits for; `#writesIdle` is close() waiting. */
+  #writesInFlight = 0;
+  #writesIdle: (() => void) | undefined;
   #closing: Promise<void> | undefined;
 
   /** One event per layer written by a backfill or a load, after the write succeeded. */
@@ -293,11 +294,27 @@ export class DelegatedStore<K, V> {
 
   // ── Writing, and other instances ────────────────────────────────────────────────────────────────────
 
-  /** A set or a delete, tracked until it settles (close() waits for it), then published on the bus. */
+  /** A set or a delete, counted until it settles (close() waits for it), then published on the bus. */
   #write(ctx: OperationContext, key: K, value: V | undefined, ttl: number | undefined): Promise<void> {
-    const write = this.#writer.write(ctx, key, value, ttl).then(() => this.#publish(key));
-    this.#writes.add(write);
-    return write.finally(() => this.#writes.delete(write));
+    this.#writesInFlight++;
+    return this.#writer.write(ctx, key, value, ttl).then(
+      () => {
+        this.#writeSettled();
+        this.#publish(key);
+      },
+      (error: unknown) => {
+        this.#writeSettled();
+        throw error;
+      },
+    );
+  }
+
+  #writeSettled(): void {
+    if (--this.#writesInFlight === 0 && this.#writesIdle !== undefined) {
+      const idle = this.#writesIdle;
+      this.#writesIdle = undefined;
+      idle();
+    }
   }
 
   #publish(key: K): void {
@@ -316,7 +333,7 @@ export class DelegatedStore<K, V> {
   // ── Lifecycle and reporting ───────────────────────────────────────────────────────────────────────────
 
   async #close(): Promise<void> {
-    await Promise.allSettled([...this.#writes]);
+    if (this.#writesInFlight > 0) await new Promise<void>((resolve) => (this.#writesIdle = resolve));
     await this.#stack.backFiller.drain();
     if (this.#bus)
       await this.#bus.close().catch((error: unknown) => this.#reportError(error, { kind: 'bus' }));

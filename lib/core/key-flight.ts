@@ -21,6 +21,8 @@ export interface SharedWalk<V> extends ReadTicket {
 /** A loader call shared by every concurrent getOrLoad of one key. */
 export interface SharedLoad<V> extends ReadTicket {
   promise: Promise<V | undefined>;
+  /** `KeyFlight.writesDone` when the walk that led to this load began. */
+  since: number;
 }
 
 /** Everything in flight for one key. It exists only while something is, so an idle key costs nothing. */
@@ -37,8 +39,15 @@ export class KeyFlight<V> {
   readonly readers = new Set<ReadTicket>();
   /** Writes of this key in progress. */
   writing = 0;
-  /** The last write of this key; the next one waits for it, so that writes of a key land in order. */
-  lastWrite: Promise<void> | undefined;
+  /**
+   * Writes of this key (and invalidations from other instances) finished since the flight opened: a
+   * stale load may only be shared with a reader that began before any write finished after that load's
+   * walk began, since such a write is one the reader must see.
+   */
+  writesDone = 0;
+  /** Whether a write of this key holds the right to write; the others wait in #queue, in issue order. */
+  #writeLocked = false;
+  #queue: Array<() => void> | undefined;
 
   /** A write overlapped every current reader: none may write back, and no new reader may join them. */
   overlapWrite(): void {
@@ -46,6 +55,25 @@ export class KeyFlight<V> {
     this.load = undefined;
     this.settledLoad = undefined;
     for (const reader of this.readers) reader.stale = true;
+  }
+
+  /**
+   * Takes the turn to write the key: `undefined` when it is free at once (no allocation), else a promise
+   * that resolves when the writes issued before this one are done. Writes of a key so land in order.
+   */
+  acquireWrite(): Promise<void> | undefined {
+    if (!this.#writeLocked) {
+      this.#writeLocked = true;
+      return undefined;
+    }
+    return new Promise<void>((resolve) => (this.#queue ??= []).push(resolve));
+  }
+
+  /** Hands the turn to the next write waiting, if any. */
+  releaseWrite(): void {
+    const next = this.#queue?.shift();
+    if (next) next();
+    else this.#writeLocked = false;
   }
 
   /** The layer writes of the readers, which a write must wait for so that it lands after them. */
@@ -57,7 +85,11 @@ export class KeyFlight<V> {
 
   get idle(): boolean {
     return (
-      this.walk === undefined && this.load === undefined && this.readers.size === 0 && this.writing === 0
+      this.walk === undefined &&
+      this.load === undefined &&
+      this.readers.size === 0 &&
+      this.writing === 0 &&
+      !this.#writeLocked
     );
   }
 }
@@ -80,8 +112,7 @@ export class FlightTable<K, V> {
   }
 
   release(key: K, flight: KeyFlight<V>): void {
-    if (flight.idle && flight.lastWrite === undefined && this.#flights.get(key) === flight)
-      this.#flights.delete(key);
+    if (flight.idle && this.#flights.get(key) === flight) this.#flights.delete(key);
   }
 
   get size(): number {

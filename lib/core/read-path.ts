@@ -162,6 +162,7 @@ export class ReadPath<K, V> {
     if (load === undefined) {
       // Watches the walk: a write of the key that overlaps it makes the load that follows stale too.
       const watch: ReadTicket = { stale: flight.writing > 0, pendingWrite: undefined };
+      const since = flight.writesDone;
       flight.readers.add(watch);
       let servedBy: string | undefined;
       let cached: V | undefined;
@@ -179,8 +180,10 @@ export class ReadPath<K, V> {
         return cached;
       }
       load = flight.load ?? flight.settledLoad;
-      if (load === undefined || (load.stale && !watch.stale)) {
-        load = this.#startLoad(flight, ctx, key, loader, ttl, watch.stale);
+      // A stale load (its walk overlapped a write) is shared only with a reader that overlapped the same
+      // writes: one that began before any of them finished.
+      if (load === undefined || (load.stale && (!watch.stale || load.since !== since))) {
+        load = this.#startLoad(flight, ctx, key, loader, ttl, watch.stale, since);
       }
     }
     const loaded = ctx.signal ? await raceAbort(load.promise, ctx.signal) : await load.promise;
@@ -195,12 +198,14 @@ export class ReadPath<K, V> {
     loader: Loader<K, V>,
     ttl: number | undefined,
     stale: boolean,
+    since: number,
   ): SharedLoad<V> {
     const stack = this.#stack;
     const load: SharedLoad<V> = {
       stale: stale || flight.writing > 0,
       pendingWrite: undefined,
       promise: undefined!,
+      since,
     };
     flight.load = load;
     flight.readers.add(load);

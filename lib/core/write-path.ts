@@ -24,12 +24,9 @@ export class WritePath<K, V> {
     flight.writing++;
     flight.overlapWrite();
     const readerWrites = flight.pendingReaderWrites();
-    const previous = flight.lastWrite;
-    let finish!: () => void;
-    const done = new Promise<void>((resolve) => (finish = resolve));
-    flight.lastWrite = done;
+    const turn = flight.acquireWrite();
     try {
-      if (previous) await previous;
+      if (turn) await turn;
       if (readerWrites.length > 0) await Promise.allSettled(readerWrites);
       const primary = stack.primary;
       if (primary) {
@@ -42,9 +39,9 @@ export class WritePath<K, V> {
       }
     } finally {
       flight.writing--;
+      flight.writesDone++;
       flight.overlapWrite();
-      finish();
-      if (flight.lastWrite === done) flight.lastWrite = undefined;
+      flight.releaseWrite();
       stack.flights.release(key, flight);
     }
   }
@@ -111,6 +108,7 @@ export class WritePath<K, V> {
       );
     } finally {
       flight.writing--;
+      flight.writesDone++;
       flight.overlapWrite();
       stack.flights.release(key, flight);
     }

@@ -139,4 +139,37 @@ describe('rule 5: a backfill never writes a value older than an overlapping writ
     await early;
     expect(await late).toBe('new');
   });
+
+  it('a getOrLoad that began after a write finished does not share a load whose walk that write overlapped', async () => {
+    const layer = new TestStore<string>();
+    const store = new DelegatedStore<string, string>([{ store: layer }]);
+    const deleting = layer.holdNext('delete');
+    const deleted = store.delete('a');
+    await flush();
+    const firstWalk = layer.holdNext('get');
+    let releaseOld!: (value: string) => void;
+    const early = store.getOrLoad('a', () => new Promise<string>((resolve) => (releaseOld = resolve)));
+    await flush();
+    deleting.open();
+    await deleted; // the early read overlapped this delete: its load is stale
+    const setting = layer.holdNext('set');
+    const written = store.set('a', 'v1');
+    await flush();
+    const secondWalk = layer.holdNext('get');
+    let newLoads = 0;
+    const late = store.getOrLoad('a', async () => (newLoads++, 'loaded-after-delete'));
+    await flush();
+    firstWalk.open(); // the early walk misses and starts its (stale) load
+    await flush();
+    secondWalk.open(); // the late walk misses too: it must not take the early load
+    await flush();
+    releaseOld('loaded-before-delete');
+    setting.open();
+    await written;
+    expect(await early).toBe('loaded-before-delete');
+    expect(await late).toBe('loaded-after-delete');
+    expect(newLoads).toBe(1);
+    await store.drain();
+    expect(layer.data.get('a')).toBe('v1');
+  });
 });
