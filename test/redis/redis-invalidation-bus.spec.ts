@@ -1,7 +1,6 @@
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, jest } from '@jest/globals';
 import { execFile } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
-import { rmSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -16,7 +15,7 @@ import {
 import { MemoryStore } from '../../lib/stores/index.js';
 import { RedisInvalidationBus, RedisStore } from '../../lib/redis/index.js';
 import { describeWithRedis, REDIS_URL } from '../support/services.js';
-import { ScratchRedis, selfSignedCertificate } from '../support/redis-server.js';
+import { PasswordProtectedRedis } from '../support/redis-server.js';
 import { flush, gate, TestStore } from '../support/test-store.js';
 
 const run = promisify(execFile);
@@ -273,26 +272,18 @@ describeWithRedis('RedisInvalidationBus', () => {
 
 describe('RedisInvalidationBus with a password and with TLS', () => {
   const password = `secret-${randomUUID()}`;
-  let plain: ScratchRedis;
-  let secured: ScratchRedis;
-  let tls: ReturnType<typeof selfSignedCertificate>;
+  let servers: PasswordProtectedRedis;
 
   beforeAll(async () => {
-    tls = selfSignedCertificate();
-    plain = await ScratchRedis.start(['--requirepass', password]);
-    secured = await ScratchRedis.start(['--requirepass', password], tls);
+    servers = await PasswordProtectedRedis.start(password);
   });
-  afterAll(async () => {
-    await plain.kill();
-    await secured.kill();
-    rmSync(tls.dir, { recursive: true, force: true });
-  });
+  afterAll(() => servers.kill());
 
   it.each([
-    ['redis:// with a password', () => `redis://:${password}@127.0.0.1:${plain.port}`, undefined],
-    ['rediss:// with a password', () => `rediss://:${password}@127.0.0.1:${secured.port}`, true],
+    ['redis:// with a password', () => `redis://:${password}@127.0.0.1:${servers.plain.port}`, undefined],
+    ['rediss:// with a password', () => `rediss://:${password}@127.0.0.1:${servers.tls.port}`, true],
   ])('carries keys over %s', async (_name, url, useTls) => {
-    const redisOptions = useTls ? { tls: { ca: tls.cert } } : undefined;
+    const redisOptions = useTls ? { tls: { ca: servers.ca } } : undefined;
     const sender = new RedisInvalidationBus({ url: url(), redisOptions });
     const receiver = new RedisInvalidationBus({ url: url(), redisOptions });
     const arrived = new Promise<string[]>((resolve) => void receiver.subscribe(resolve));

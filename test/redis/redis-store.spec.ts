@@ -1,11 +1,10 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { randomUUID } from 'node:crypto';
-import { rmSync } from 'node:fs';
 import { Redis } from 'ioredis';
 import { ConfigurationError } from '../../lib/index.js';
 import { RedisStore } from '../../lib/redis/index.js';
 import { describeWithRedis, REDIS_URL } from '../support/services.js';
-import { ScratchRedis, selfSignedCertificate } from '../support/redis-server.js';
+import { PasswordProtectedRedis, ScratchRedis } from '../support/redis-server.js';
 import { storeContract } from '../stores/store-contract.js';
 
 /** Calls per command since the last CONFIG RESETSTAT, from INFO commandstats. */
@@ -281,23 +280,15 @@ describe('RedisStore on a scratch redis-server', () => {
 
 describe('RedisStore with a password and with TLS', () => {
   const password = `p@ss:${randomUUID()}`;
-  let secured: ScratchRedis;
-  let tlsServer: ScratchRedis;
-  let tls: ReturnType<typeof selfSignedCertificate>;
+  let servers: PasswordProtectedRedis;
 
   beforeAll(async () => {
-    tls = selfSignedCertificate();
-    secured = await ScratchRedis.start(['--requirepass', password]);
-    tlsServer = await ScratchRedis.start(['--requirepass', password], tls);
+    servers = await PasswordProtectedRedis.start(password);
   });
-  afterAll(async () => {
-    await secured.kill();
-    await tlsServer.kill();
-    rmSync(tls.dir, { recursive: true, force: true });
-  });
+  afterAll(() => servers.kill());
 
   it('connects with the password in the URL', async () => {
-    const url = `redis://:${encodeURIComponent(password)}@127.0.0.1:${secured.port}`;
+    const url = `redis://:${encodeURIComponent(password)}@127.0.0.1:${servers.plain.port}`;
     const store = new RedisStore<string>({ url, prefix: 'secured' });
     await store.set('k', 'v');
     expect(await store.get('k')).toBe('v');
@@ -305,7 +296,7 @@ describe('RedisStore with a password and with TLS', () => {
   });
 
   it('fails, rather than hangs, with a wrong password', async () => {
-    const store = new RedisStore<string>({ url: `redis://:wrong@127.0.0.1:${secured.port}` });
+    const store = new RedisStore<string>({ url: `redis://:wrong@127.0.0.1:${servers.plain.port}` });
     const started = Date.now();
     await expect(store.get('k')).rejects.toThrow();
     expect(Date.now() - started).toBeLessThan(3000);
@@ -313,8 +304,8 @@ describe('RedisStore with a password and with TLS', () => {
   });
 
   it('connects over TLS with a rediss:// URL', async () => {
-    const url = `rediss://:${encodeURIComponent(password)}@127.0.0.1:${tlsServer.port}`;
-    const store = new RedisStore<string>({ url, prefix: 'tls', redisOptions: { tls: { ca: tls.cert } } });
+    const url = `rediss://:${encodeURIComponent(password)}@127.0.0.1:${servers.tls.port}`;
+    const store = new RedisStore<string>({ url, prefix: 'tls', redisOptions: { tls: { ca: servers.ca } } });
     await store.set('k', 'over tls', 60_000);
     expect(await store.getWithExpiry('k')).toEqual({ value: 'over tls', expiresAt: expect.any(Number) });
     await store.close();

@@ -13,7 +13,6 @@ import type { LoggerService } from '@nestjs/common';
 import { Test } from '@nestjs/testing';
 import { Redis } from 'ioredis';
 import { randomUUID } from 'node:crypto';
-import { rmSync } from 'node:fs';
 import { inspect } from 'node:util';
 import {
   DelegatedStore,
@@ -24,7 +23,7 @@ import {
   type Store,
 } from '../../lib/index.js';
 import { RedisInvalidationBus, RedisStore } from '../../lib/redis/index.js';
-import { ScratchRedis, freePort, selfSignedCertificate } from '../support/redis-server.js';
+import { PasswordProtectedRedis, ScratchRedis, freePort } from '../support/redis-server.js';
 import { TestStore, flush } from '../support/test-store.js';
 
 type Json = Record<string, unknown>;
@@ -233,20 +232,12 @@ describe('security', () => {
 
   describe('password and TLS URLs, through a layered store with an invalidation bus', () => {
     const password = `p@ss:/w?rd#${randomUUID()}`;
-    let secured: ScratchRedis;
-    let tlsServer: ScratchRedis;
-    let tls: ReturnType<typeof selfSignedCertificate>;
+    let servers: PasswordProtectedRedis;
 
     beforeAll(async () => {
-      tls = selfSignedCertificate();
-      secured = await ScratchRedis.start(['--requirepass', password]);
-      tlsServer = await ScratchRedis.start(['--requirepass', password], tls);
+      servers = await PasswordProtectedRedis.start(password);
     });
-    afterAll(async () => {
-      await secured.kill();
-      await tlsServer.kill();
-      rmSync(tls.dir, { recursive: true, force: true });
-    });
+    afterAll(() => servers.kill());
 
     it.each([
       ['redis:// with a password', false],
@@ -254,9 +245,9 @@ describe('security', () => {
     ])(
       '%s: two instances share Redis, and a write on one drops the other’s local copy',
       async (_name, useTls) => {
-        const server = useTls ? tlsServer : secured;
+        const server = useTls ? servers.tls : servers.plain;
         const url = `${useTls ? 'rediss' : 'redis'}://:${encodeURIComponent(password)}@127.0.0.1:${server.port}`;
-        const redisOptions = useTls ? { tls: { ca: tls.cert } } : undefined;
+        const redisOptions = useTls ? { tls: { ca: servers.ca } } : undefined;
         const channel = `users-${randomUUID()}`;
         const prefix = `users${randomUUID().slice(0, 8)}`;
         const primary = new TestStore<string>({ u: 'v1' });
@@ -303,7 +294,7 @@ describe('security', () => {
           DelegatedStoreModule.forRoot<string, string>({
             layers: [
               {
-                store: new RedisStore<string>({ url: `redis://:${wrong}@127.0.0.1:${secured.port}` }),
+                store: new RedisStore<string>({ url: `redis://:${wrong}@127.0.0.1:${servers.plain.port}` }),
                 name: 'redis',
               },
               { store: new TestStore<string>({ k: 'v' }), name: 'primary', primary: true },
@@ -331,7 +322,7 @@ describe('security', () => {
         new DelegatedStore<string, string>(
           [
             {
-              store: new RedisStore<string>({ url: `redis://:${wrong}@127.0.0.1:${secured.port}` }),
+              store: new RedisStore<string>({ url: `redis://:${wrong}@127.0.0.1:${servers.plain.port}` }),
               name: 'redis',
             },
             { store: new TestStore<string>({ k: 'v' }), name: 'primary', primary: true },

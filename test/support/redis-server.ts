@@ -1,5 +1,5 @@
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createServer } from 'node:net';
@@ -140,5 +140,28 @@ export class ScratchRedis {
   /** For afterAll: kills the server whatever its state. */
   kill(): Promise<void> {
     return this.stop('SIGKILL');
+  }
+}
+
+/** Two scratch servers that require one password: `plain` over TCP, `tls` over TLS only (a self-signed CA). */
+export class PasswordProtectedRedis {
+  private constructor(
+    readonly plain: ScratchRedis,
+    readonly tls: ScratchRedis,
+    readonly ca: string,
+    private readonly certificateDir: string,
+  ) {}
+
+  static async start(password: string): Promise<PasswordProtectedRedis> {
+    const certificate = selfSignedCertificate();
+    const plain = await ScratchRedis.start(['--requirepass', password]);
+    const tls = await ScratchRedis.start(['--requirepass', password], certificate);
+    return new PasswordProtectedRedis(plain, tls, certificate.cert, certificate.dir);
+  }
+
+  /** For afterAll: both servers killed, the certificate removed. */
+  async kill(): Promise<void> {
+    await Promise.all([this.plain.kill(), this.tls.kill()]);
+    rmSync(this.certificateDir, { recursive: true, force: true });
   }
 }
