@@ -1,40 +1,78 @@
-import type { ModuleMetadata, NestInterceptor, Type } from '@nestjs/common';
+import type {
+  InjectionToken,
+  ModuleMetadata,
+  NestInterceptor,
+  OptionalFactoryDependency,
+  Type,
+} from '@nestjs/common';
 import type { BackFillCallback } from '../core/backfill-event.js';
+import type { ChangeCallback, DeleteCallback } from '../core/change-callbacks.js';
 import type { InvalidationBus } from '../core/invalidation-bus.js';
 import type { Middleware } from '../core/operation.js';
+import type { StoreErrorHandler } from '../core/options.js';
 import type { Layer } from '../core/store.js';
+import type { TypedStoreClass } from './delegated-store.tokens.js';
 
 /** A Nest interceptor given to a store: a class (built by Nest's DI) or an instance (used as it is). */
 export type DelegatedStoreInterceptor = Type<NestInterceptor> | NestInterceptor;
 
-export interface DelegatedStoreModuleOptions<K, V> {
-  /** Omitted: the default store, injected by its class. */
-  name?: string;
+/** Everything a store is built from; the options that `forRootAsync`'s factory may compute. */
+export interface DelegatedStoreFactoryOptions<K, V> {
   layers: Layer<K, V>[];
   backFillCallbacks?: BackFillCallback<K, V>[];
   /** The last listed runs first, inside the interceptors. */
   middlewares?: Middleware<K, V>[];
-  /** Outermost; the first listed runs first, as with `@UseInterceptors`. */
-  interceptors?: DelegatedStoreInterceptor[];
-  isGlobal?: boolean;
   /** Carries writes to the other instances of the service (see `withInvalidationBus`). */
   bus?: InvalidationBus;
+  /** Called after each set/getSet that replaced a value (see `withOnChange`). */
+  onChange?: ChangeCallback<K, V>[];
+  /** Called after each delete that removed a value (see `withOnDelete`). */
+  onDelete?: DeleteCallback<K, V>[];
+  /**
+   * Gets what the store contained (a failed cache layer, a throwing callback or subscriber, a bus error).
+   * The module always logs them through Nest's Logger under the store's name; this handler is called too.
+   */
+  errorHandler?: StoreErrorHandler;
+  /** At most this many backfills in flight (default 10 000); past it a backfill is dropped (see withMaxPendingBackFills). */
+  maxPendingBackFills?: number;
 }
 
-/** What the factory of `forRootAsync` returns: the options that may depend on other providers. */
-export type DelegatedStoreFactoryOptions<K, V> = Omit<
-  DelegatedStoreModuleOptions<K, V>,
-  'name' | 'isGlobal' | 'interceptors'
->;
+export interface DelegatedStoreModuleOptions<K, V> extends DelegatedStoreFactoryOptions<K, V> {
+  /** Omitted: the default store, injected by its class (or the typed class given as `store`). */
+  name?: string;
+  /**
+   * A class made with `DelegatedStoreClass<K, V>()`: the store is an instance of it and is injected by it.
+   * Usually set by `UsersStore.forRoot(...)` rather than by hand.
+   */
+  store?: TypedStoreClass<K, V>;
+  /** Outermost; the first listed runs first, as with `@UseInterceptors`. */
+  interceptors?: DelegatedStoreInterceptor[];
+  /** Modules whose providers the interceptor classes inject. */
+  imports?: ModuleMetadata['imports'];
+  isGlobal?: boolean;
+}
+
+/** A class that builds the options of a store, for `forRootAsync({ useClass })` / `useExisting`. */
+export interface DelegatedStoreOptionsFactory<K, V> {
+  createDelegatedStoreOptions():
+    DelegatedStoreFactoryOptions<K, V> | Promise<DelegatedStoreFactoryOptions<K, V>>;
+}
 
 export interface DelegatedStoreModuleAsyncOptions<K, V> {
   name?: string;
+  /** See DelegatedStoreModuleOptions.store. */
+  store?: TypedStoreClass<K, V>;
   isGlobal?: boolean;
-  /** Modules whose providers the factory (and the interceptor classes) inject. */
+  /** Modules whose providers the factory, the options class and the interceptor classes inject. */
   imports?: ModuleMetadata['imports'];
-  inject?: any[];
+  inject?: Array<InjectionToken | OptionalFactoryDependency>;
   interceptors?: DelegatedStoreInterceptor[];
-  useFactory: (
+  /** Builds the options; give exactly one of useFactory, useClass and useExisting. */
+  useFactory?: (
     ...deps: any[]
   ) => DelegatedStoreFactoryOptions<K, V> | Promise<DelegatedStoreFactoryOptions<K, V>>;
+  /** A class of this module that builds the options (it may inject what `imports` provide). */
+  useClass?: Type<DelegatedStoreOptionsFactory<K, V>>;
+  /** An existing provider (from `imports`) that builds the options. */
+  useExisting?: Type<DelegatedStoreOptionsFactory<K, V>>;
 }

@@ -3,20 +3,28 @@ import { ConfigurationError } from '../core/errors.js';
 import { duplicateStoreMessage } from './delegated-store.messages.js';
 
 /**
- * Marks one `forRoot`/`forRootAsync` call inside its module. Duplicates are found by looking at the
- * application's own modules, so two applications in one process never see each other's stores.
+ * Marks one `forRoot`/`forRootAsync` call inside its module, with the tokens its store is provided under.
+ * Duplicates are found by looking at the application's own modules, so two applications in one process
+ * never see each other's stores.
  */
 export class DelegatedStoreRegistration {
-  constructor(readonly name: string | undefined) {}
+  constructor(
+    /** How the store is called in messages (its name, or its class's), `undefined` for the default store. */
+    readonly label: string | undefined,
+    readonly tokens: readonly unknown[],
+  ) {}
 
-  /** Throws when another module of the same application registers a store under this name. */
+  /** Throws when another module of the same application registers a store under one of these tokens. */
   assertUnique(discovery: DiscoveryService): void {
-    const count = discovery
+    const registrations = discovery
       .getProviders()
+      .map((wrapper) => wrapper.instance as unknown)
       .filter(
-        (wrapper) =>
-          wrapper.instance instanceof DelegatedStoreRegistration && wrapper.instance.name === this.name,
-      ).length;
-    if (count > 1) throw new ConfigurationError(duplicateStoreMessage(this.name, count));
+        (instance): instance is DelegatedStoreRegistration => instance instanceof DelegatedStoreRegistration,
+      );
+    for (const token of this.tokens) {
+      const count = registrations.filter((registration) => registration.tokens.includes(token)).length;
+      if (count > 1) throw new ConfigurationError(duplicateStoreMessage(this.label, count));
+    }
   }
 }

@@ -24,7 +24,15 @@ export function storeFailureMessage(source: StoreErrorSource, error: unknown): s
     case 'backfill':
       return `backfill of layer "${source.layerName}" failed${during}: ${reason}`;
     case 'callback':
-      return `a backfill callback failed (layer "${source.layerName}"${during}): ${reason}`;
+      return source.callback === 'onChange' || source.callback === 'onDelete'
+        ? `an ${source.callback} callback failed${during}; the write itself succeeded: ${reason}`
+        : source.callback === 'change'
+          ? `reading the old value for the change callbacks failed${during}; the write went ahead without them: ${reason}`
+          : `a backfill callback failed (layer "${source.layerName}"${during}): ${reason}`;
+    case 'subscriber':
+      return `a backFill$ subscriber threw; the store went on: ${reason}`;
+    case 'refresh':
+      return `the background refresh of a stale entry failed (layer "${source.layerName}"); the stale value stays servable within its grace: ${reason}`;
     case 'bus':
       return `the invalidation bus failed: ${reason}`;
     default:

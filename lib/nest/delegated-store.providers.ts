@@ -7,7 +7,10 @@ import {
   withBackFillCallbacks,
   withErrorHandler,
   withInvalidationBus,
+  withMaxPendingBackFills,
   withMiddlewares,
+  withOnChangeCallbacks,
+  withOnDeleteCallbacks,
   type DelegatedStoreOption,
 } from '../core/options.js';
 import { DEFAULT_STORE_LOG_CONTEXT, DELEGATED_STORE_MODULE_OPTIONS } from './delegated-store.constants.js';
@@ -17,26 +20,41 @@ import type {
   DelegatedStoreInterceptor,
 } from './delegated-store-module-options.interface.js';
 import { DelegatedStoreRegistration } from './delegated-store-registration.js';
+import { assertNoDefaultKeyCollisions } from './decorators/method-registry.js';
 import { DelegatedStoreShutdown } from './delegated-store-shutdown.js';
-import { getDelegatedStoreToken } from './delegated-store.tokens.js';
+import type { TypedStoreClass } from './delegated-store.tokens.js';
 import { interceptorMiddleware } from './interceptor-middleware.js';
 import { logStoreErrors } from './store-error-logger.js';
 
+/** Who a store is: what it is called in logs and messages, and the tokens it is injected by. */
+export interface StoreIdentity {
+  /** Its name, else its class's name; `undefined` for the default store. */
+  label: string | undefined;
+  name: string | undefined;
+  /** A class made with DelegatedStoreClass(): the store is built as an instance of it. */
+  storeClass: TypedStoreClass<any, any> | undefined;
+  /** The first is where the store is built; the others are aliases of it. */
+  tokens: Array<string | TypedStoreClass<any, any> | Type<DelegatedStore<any, any>>>;
+}
+
 /**
- * The providers of one store's module. `optionsProvider` provides DELEGATED_STORE_MODULE_OPTIONS
- * (a value for forRoot, a factory for forRootAsync); interceptor classes become providers of the
- * module, so Nest builds them with their dependencies.
+ * The providers of one store's module. `optionsProviders` provide DELEGATED_STORE_MODULE_OPTIONS
+ * (a value for forRoot, a factory or an options class for forRootAsync); interceptor classes become
+ * providers of the module, so Nest builds them with their dependencies.
  */
 export function createDelegatedStoreProviders(
-  name: string | undefined,
+  identity: StoreIdentity,
   interceptors: DelegatedStoreInterceptor[],
-  optionsProvider: Provider,
+  optionsProviders: Provider[],
 ): Provider[] {
-  const token = getDelegatedStoreToken(name);
+  const [token, ...aliases] = identity.tokens;
   const interceptorClasses = interceptors.filter(isClass);
   return [
-    optionsProvider,
-    { provide: DelegatedStoreRegistration, useValue: new DelegatedStoreRegistration(name) },
+    ...optionsProviders,
+    {
+      provide: DelegatedStoreRegistration,
+      useValue: new DelegatedStoreRegistration(identity.label, identity.tokens),
+    },
     ...interceptorClasses,
     {
       provide: token,
@@ -47,10 +65,11 @@ export function createDelegatedStoreProviders(
         ...built: NestInterceptor[]
       ) => {
         registration.assertUnique(discovery);
+        assertNoDefaultKeyCollisions(discovery, identity.tokens);
         const instances = interceptors.map((interceptor) =>
           isClass(interceptor) ? built[interceptorClasses.indexOf(interceptor)] : interceptor,
         );
-        return createDelegatedStore(name, options, instances, storeLogger(name));
+        return createDelegatedStore(identity, options, instances, storeLogger(identity.label));
       },
       inject: [
         DELEGATED_STORE_MODULE_OPTIONS,
@@ -59,10 +78,11 @@ export function createDelegatedStoreProviders(
         ...interceptorClasses,
       ],
     },
+    ...aliases.map((alias) => ({ provide: alias, useExisting: token })),
     {
       provide: DelegatedStoreShutdown,
       useFactory: (store: DelegatedStore<unknown, unknown>) =>
-        new DelegatedStoreShutdown(store, storeLogger(name)),
+        new DelegatedStoreShutdown(store, storeLogger(identity.label)),
       inject: [token],
     },
   ];
@@ -73,12 +93,12 @@ export function createDelegatedStoreProviders(
  * with @UseInterceptors), the middlewares (the last listed outermost, as in the core), the store.
  */
 export function createDelegatedStore<K, V>(
-  name: string | undefined,
+  identity: Pick<StoreIdentity, 'label' | 'storeClass'>,
   options: DelegatedStoreFactoryOptions<K, V>,
   interceptors: NestInterceptor[],
   logger: Logger,
 ): DelegatedStore<K, V> {
-  const what = `DelegatedStoreModule (${describeStore(name)})`;
+  const what = `DelegatedStoreModule (${describeStore(identity.label)})`;
   if (options === null || typeof options !== 'object') {
     throw new ConfigurationError(
       `${what}: the options must be an object { layers, ... }, got ${describeValue(options)}`,
@@ -86,16 +106,27 @@ export function createDelegatedStore<K, V>(
   }
   const middlewares = optionalArray<Middleware<K, V>>(options.middlewares, 'middlewares', what);
   const callbacks = optionalArray(options.backFillCallbacks, 'backFillCallbacks', what);
+  const onChange = optionalArray(options.onChange, 'onChange', what);
+  const onDelete = optionalArray(options.onDelete, 'onDelete', what);
   try {
     // withMiddlewares(a, b) runs b first: the interceptors go last, reversed, so the first one is outermost.
     const chain = [...middlewares, ...interceptors.map((i) => interceptorMiddleware<K, V>(i)).reverse()];
     const storeOptions: DelegatedStoreOption<K, V>[] = [
       withMiddlewares(...chain),
       withBackFillCallbacks(...callbacks),
+      withOnChangeCallbacks(...onChange),
+      withOnDeleteCallbacks(...onDelete),
       withErrorHandler(logStoreErrors(logger)),
     ];
+    if (options.errorHandler !== undefined) storeOptions.push(withErrorHandler(options.errorHandler));
+    if (options.maxPendingBackFills !== undefined) {
+      storeOptions.push(withMaxPendingBackFills(options.maxPendingBackFills));
+    }
     if (options.bus !== undefined) storeOptions.push(withInvalidationBus(options.bus));
-    return new DelegatedStore<K, V>(options.layers, ...storeOptions);
+    const StoreClass = (identity.storeClass ?? DelegatedStore) as unknown as new (
+      ...args: ConstructorParameters<typeof DelegatedStore<K, V>>
+    ) => DelegatedStore<K, V>;
+    return new StoreClass(options.layers, ...storeOptions);
   } catch (error) {
     if (error instanceof ConfigurationError) {
       throw new ConfigurationError(`${what}: ${error.message}`, { cause: error });

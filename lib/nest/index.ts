@@ -1,5 +1,16 @@
 export { DelegatedStoreModule } from './delegated-store.module.js';
-export { getDelegatedStoreToken, InjectDelegatedStore } from './delegated-store.tokens.js';
+export {
+  getDelegatedStoreToken,
+  InjectDelegatedStore,
+  type StoreRef,
+  type TypedStoreClass,
+} from './delegated-store.tokens.js';
+export {
+  DelegatedStoreClass,
+  type DelegatedStoreClassType,
+  type TypedStoreOptions,
+  type TypedStoreAsyncOptions,
+} from './delegated-store-class.js';
 export { interceptorMiddleware } from './interceptor-middleware.js';
 export { DelegatedStoreExecutionContext } from './delegated-store-execution-context.js';
 export { DELEGATED_STORE_CONTEXT_TYPE } from './delegated-store.constants.js';
@@ -8,5 +19,6 @@ export type {
   DelegatedStoreModuleAsyncOptions,
   DelegatedStoreFactoryOptions,
   DelegatedStoreInterceptor,
+  DelegatedStoreOptionsFactory,
 } from './delegated-store-module-options.interface.js';
 export * from './decorators/index.js';

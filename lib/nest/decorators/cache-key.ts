@@ -3,19 +3,29 @@ import { invalidKeyError, keyFunctionError, unserializableArgumentError } from '
 import { stableJson, UnserializableValue } from './stable-json.js';
 
 /** A key as the user gives it: a fixed string, or a function of the method's arguments (called with `this`). */
-export type KeyOption = string | ((...args: any[]) => string);
+export type KeyOption<A extends any[] = any[]> = string | ((...args: A) => string);
 
 /** Builds the key of one call; throws a CacheKeyError that names the method. */
 export type KeyBuilder = (thisArg: unknown, args: unknown[]) => string;
 
-export function keyBuilder(method: DecoratedMethod, key: KeyOption | undefined): KeyBuilder {
+export function keyBuilder(
+  method: DecoratedMethod,
+  key: KeyOption | undefined,
+  namespace?: string,
+): KeyBuilder {
   if (typeof key === 'string') return () => key;
   if (typeof key === 'function') return (thisArg, args) => callKeyFunction(method, key, thisArg, args);
-  return (_thisArg, args) => defaultKey(method, args);
+  const prefix = defaultKeyPrefix(method, namespace);
+  return (_thisArg, args) => defaultKey(method, prefix, args);
 }
 
-/** `${ClassName}.${methodName}:${stable JSON of the arguments}`, e.g. `UsersService.find:["a",1]`. */
-export function defaultKey(method: DecoratedMethod, args: unknown[]): string {
+/** `ClassName.method:` (or `namespace.method:`): what every default key of the method starts with. */
+export function defaultKeyPrefix(method: DecoratedMethod, namespace: string | undefined): string {
+  return `${namespace ?? method.className}.${method.methodName}:`;
+}
+
+/** `${prefix}${stable JSON of the arguments}`, e.g. `UsersService.find:["a",1]`. */
+function defaultKey(method: DecoratedMethod, prefix: string, args: unknown[]): string {
   let json: string | UnserializableValue;
   try {
     json = stableJson(args, 'args');
@@ -24,7 +34,7 @@ export function defaultKey(method: DecoratedMethod, args: unknown[]): string {
     throw unserializableArgumentError(method, 'an argument', 'an object whose toJSON() threw', error);
   }
   if (json instanceof UnserializableValue) throw unserializableArgumentError(method, json.path, json.what);
-  return `${method.className}.${method.methodName}:${json}`;
+  return prefix + json;
 }
 
 function callKeyFunction(

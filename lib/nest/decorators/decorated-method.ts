@@ -1,10 +1,12 @@
+import { describeStoreRef, type StoreRef } from '../delegated-store.tokens.js';
+
 /** The method a decorator was applied to, as every message names it: `@DelegatedCached() on UsersService.find`. */
 export interface DecoratedMethod {
-  readonly decorator: 'DelegatedCached' | 'DelegatedEvict';
+  readonly decorator: 'DelegatedCached' | 'DelegatedEvict' | 'DelegatedPut';
   readonly className: string;
   readonly methodName: string;
-  /** The named store it uses; `undefined`: the default store. */
-  readonly storeName: string | undefined;
+  /** The store it uses; `undefined`: the default store. */
+  readonly store: StoreRef | undefined;
 }
 
 export function describeMethod(
@@ -19,9 +21,11 @@ export function describeMethod(
 }
 
 export function methodLabel(method: DecoratedMethod): string {
-  return `@${method.decorator}() on ${method.className}.${method.methodName}`;
+  return `@${method.decorator}() on ${method.className || '(anonymous class)'}.${method.methodName}`;
 }
 
-export function storeLabel(storeName: string | undefined): string {
-  return storeName === undefined ? 'the default DelegatedStore' : `the DelegatedStore "${storeName}"`;
+export function storeLabel(store: StoreRef | undefined): string {
+  return store === undefined
+    ? 'the default DelegatedStore'
+    : describeStoreRef(store).replace(/^the store/, 'the DelegatedStore');
 }

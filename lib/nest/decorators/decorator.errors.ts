@@ -66,7 +66,7 @@ export function keyFunctionError(method: DecoratedMethod, cause: unknown): Cache
 
 export function storeNotInjectedError(method: DecoratedMethod): StoreNotInjectedError {
   return new StoreNotInjectedError(
-    `${methodLabel(method)} has no access to ${storeLabel(method.storeName)}: it was called on an object ` +
+    `${methodLabel(method)} has no access to ${storeLabel(method.store)}: it was called on an object ` +
       `that Nest's DI did not create (new ${method.className}(), a useValue or useFactory provider, or a ` +
       `method detached from its instance). Let Nest create the class: list it as a provider or controller.`,
   );
@@ -78,11 +78,32 @@ export function storeNotInjectedError(method: DecoratedMethod): StoreNotInjected
  */
 export function storeInjectionDescription(method: DecoratedMethod): string {
   const registration =
-    method.storeName === undefined
+    method.store === undefined
       ? 'DelegatedStoreModule.forRoot({ layers })'
-      : `DelegatedStoreModule.forRoot({ name: '${method.storeName}', layers })`;
+      : typeof method.store === 'string'
+        ? `DelegatedStoreModule.forRoot({ name: '${method.store}', layers })`
+        : `${method.store.name}.forRoot({ layers })`;
   return (
-    `${storeLabel(method.storeName)}, needed by ${methodLabel(method)}; ` +
+    `${storeLabel(method.store)}, needed by ${methodLabel(method)}; ` +
     `register it with ${registration} in a module that this one imports, or make it global`
+  );
+}
+
+export function noStableNameError(method: DecoratedMethod): ConfigurationError {
+  return new ConfigurationError(
+    `${methodLabel(method)}: the class has no name, so the default key (\`ClassName.method:args\`) has no stable ` +
+      `prefix. Give a key or a namespace: @${method.decorator}({ key: (...args) => '...' }) or { namespace: 'orders' }`,
+  );
+}
+
+export function defaultKeyCollisionError(
+  first: DecoratedMethod,
+  second: DecoratedMethod,
+  prefix: string,
+): ConfigurationError {
+  return new ConfigurationError(
+    `${methodLabel(first)} and ${methodLabel(second)} belong to two different classes of the same name and ` +
+      `both use the default key prefix "${prefix}" in ${storeLabel(first.store)}: their entries would collide. ` +
+      `Give one of them a key or a namespace, e.g. @${second.decorator}({ namespace: '${second.className}2' })`,
   );
 }

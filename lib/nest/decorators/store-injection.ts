@@ -12,7 +12,7 @@ import { storeInjectionDescription, storeNotInjectedError } from './decorator.er
  */
 export function injectStore(target: object, method: DecoratedMethod): symbol {
   const property = Symbol(storeInjectionDescription(method));
-  Inject(getDelegatedStoreToken(method.storeName))(target, property);
+  Inject(getDelegatedStoreToken(method.store as string))(target, property);
   return property;
 }
 
