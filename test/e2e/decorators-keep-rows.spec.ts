@@ -5,7 +5,7 @@
  * Now the decorators touch the cache layers only: the row survives, over real HTTP and a real table.
  */
 import 'reflect-metadata';
-import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { afterAll, beforeAll, expect, it } from '@jest/globals';
 import {
   Body,
   Controller,

@@ -91,7 +91,7 @@ export class UsersService {
   }
 
   @DelegatedEvict({ key: (id) => `user:${id}`, keys: (id) => [`user:summary:${id}`] })
-  async update(id: string, _user: User): Promise<void> {}
+  async update(_id: string, _user: User): Promise<void> {}
 
   // @ts-expect-error an eviction key function with the wrong parameter type
   @DelegatedEvict({ key: (id: number) => `user:${id}` })

@@ -1,6 +1,6 @@
 import type { OperationOptions } from '../../core/operation.js';
 import type { StoreRef, TypedStoreClass } from '../delegated-store.tokens.js';
-import { defaultKeyPrefix, keyBuilder, type KeyOption } from './cache-key.js';
+import { defaultKeyPrefix, keyBuilder } from './cache-key.js';
 import { describeMethod, type DecoratedMethod } from './decorated-method.js';
 import { checkCommonOptions, checkDefaultKeyPossible, checkKeyOption } from './decorator-options.js';
 import { invalidOptionError } from './decorator.errors.js';
