@@ -4,7 +4,7 @@
  * package's `exports`) resolves to the package's own sources, and the whole set is one program, so
  * a hundred snippets cost one compilation.
  */
-import { readFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join, relative, resolve } from 'node:path';
 import ts from 'typescript';
 import { readBlocks, TYPESCRIPT_LANGS, type CodeBlock } from './markdown-blocks.js';
@@ -38,7 +38,11 @@ export const FRAGMENT_PREAMBLE: ReadonlyArray<{ name: string; code: string }> = 
   },
 ];
 
-/** Where the snippets live while they are compiled: inside the repository, so that packages resolve. */
+/**
+ * Where the snippets live while they are compiled: inside the repository, so that packages resolve.
+ * They are in memory only; with DOCS_SNIPPETS_KEEP=1 they are also written there (git-ignored), to read
+ * what a fragment became or to run `tsc` on one.
+ */
 export const SNIPPET_DIR = 'test/docs/.snippets';
 
 interface GeneratedLine {
@@ -194,6 +198,11 @@ export function checkSnippets(root: string, files: string[]): SnippetResult[] {
   const virtual = new Map(
     snippets.map((snippet) => [snippet.path, snippet.lines.map((l) => l.text).join('\n') + '\n']),
   );
+  if (process.env.DOCS_SNIPPETS_KEEP === '1') {
+    rmSync(resolve(root, SNIPPET_DIR), { recursive: true, force: true });
+    mkdirSync(resolve(root, SNIPPET_DIR), { recursive: true });
+    for (const [path, text] of virtual) writeFileSync(path, text);
+  }
   const host = ts.createCompilerHost(options, true);
   const readFile = host.readFile.bind(host);
   const fileExists = host.fileExists.bind(host);
