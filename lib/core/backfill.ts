@@ -1,5 +1,6 @@
 import { Subject, type Observable } from 'rxjs';
 import type { BackFillCallback, BackFillEvent } from './backfill-event.js';
+import { ContainedObservable } from './contained-observable.js';
 import type { ReadTicket } from './key-flight.js';
 import type { LayerRuntime } from './layer-runtime.js';
 import type { OperationContext } from './operation.js';
@@ -36,7 +37,8 @@ export interface BackFillJob<K, V> {
 export class BackFiller<K, V> {
   readonly callbacks: BackFillCallback<K, V>[];
   readonly #subject = new Subject<BackFillEvent<K, V>>();
-  readonly events$: Observable<BackFillEvent<K, V>> = this.#subject.asObservable();
+  /** The events; a subscriber that throws is reported, never an uncaught exception. */
+  readonly events$: Observable<BackFillEvent<K, V>>;
   readonly #pending = new Set<Promise<void>>();
   readonly #maxPending: number;
   readonly #reportError: (error: unknown, source: StoreErrorSource) => void;
@@ -50,6 +52,11 @@ export class BackFiller<K, V> {
     this.callbacks = callbacks;
     this.#maxPending = maxPending;
     this.#reportError = reportError;
+    const subject = this.#subject;
+    this.events$ = new ContainedObservable<BackFillEvent<K, V>>(
+      (error) => reportError(error, { kind: 'subscriber' }),
+      (subscriber) => subject.subscribe(subscriber),
+    );
   }
 
   get pendingCount(): number {
@@ -193,11 +200,21 @@ export class BackFiller<K, V> {
         const result = callback(ctx, key, value, layer.index, layer.primary);
         if (result && typeof (result as Promise<void>).then === 'function') {
           (result as Promise<void>).then(undefined, (error: unknown) =>
-            this.#reportError(error, { kind: 'callback', layerName: layer.name, operation: ctx.operation }),
+            this.#reportError(error, {
+              kind: 'callback',
+              callback: 'backFill',
+              layerName: layer.name,
+              operation: ctx.operation,
+            }),
           );
         }
       } catch (error) {
-        this.#reportError(error, { kind: 'callback', layerName: layer.name, operation: ctx.operation });
+        this.#reportError(error, {
+          kind: 'callback',
+          callback: 'backFill',
+          layerName: layer.name,
+          operation: ctx.operation,
+        });
       }
     }
     if (this.#subject.observed) {

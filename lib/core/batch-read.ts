@@ -22,7 +22,11 @@ export class BatchRead<K, V> {
     this.#stack = stack;
   }
 
-  async getMany(ctx: OperationContext, keys: readonly K[]): Promise<Array<V | undefined>> {
+  async getMany(
+    ctx: OperationContext,
+    keys: readonly K[],
+    cachesOnly = false,
+  ): Promise<Array<V | undefined>> {
     const values: Array<V | undefined> = new Array(keys.length);
     const own: BatchEntry<K, V>[] = [];
     // Per key of this call: the entry it walks itself, or the walk of another reader it shares.
@@ -33,13 +37,14 @@ export class BatchRead<K, V> {
       let reader = seen.get(key);
       if (reader === undefined) {
         const flight = this.#stack.flights.open(key);
-        if (flight.walk !== undefined) {
+        const walking = flight.walkOf(cachesOnly);
+        if (walking !== undefined) {
           // Another reader of the key is walking: share its walk, as concurrent gets do.
-          flight.walk.active++;
-          reader = { shared: flight.walk };
+          walking.active++;
+          reader = { shared: walking };
         } else {
           const entry = new BatchEntry<K, V>(key, flight);
-          flight.walk = entry;
+          flight.setWalk(cachesOnly, entry);
           flight.readers.add(entry);
           own.push(entry);
           reader = { entry };
@@ -50,7 +55,7 @@ export class BatchRead<K, V> {
       else (joined ??= []).push([position, reader.shared]);
     }
     const run = async () => {
-      if (own.length > 0) await this.#walk(ctx, own);
+      if (own.length > 0) await this.#walk(ctx, own, cachesOnly);
       for (const entry of own) {
         if (entry.failure !== undefined) throw entry.failure.error;
         for (const position of entry.positions) values[position] = entry.value;
@@ -62,11 +67,11 @@ export class BatchRead<K, V> {
   }
 
   /** Walks the layers for the keys of a getMany; each entry ends with its value or its failure. */
-  async #walk(ctx: OperationContext, entries: BatchEntry<K, V>[]): Promise<void> {
+  async #walk(ctx: OperationContext, entries: BatchEntry<K, V>[], cachesOnly: boolean): Promise<void> {
     const stack = this.#stack;
     let missing = entries;
     try {
-      for (const layer of stack.layers) {
+      for (const layer of stack.walkedLayers(cachesOnly)) {
         if (missing.length === 0) break;
         if (ctx.signal?.aborted) throw ctx.signal.reason;
         const values = await this.#read(layer, missing, ctx);
@@ -89,7 +94,7 @@ export class BatchRead<K, V> {
             stack.endRead(entry, entry.flight, entry.key);
           }
         });
-        if (found.length > 0) this.#backFill(ctx, layer.index, found);
+        if (found.length > 0) this.#backFill(ctx, layer.index, found, cachesOnly);
         missing = stillMissing;
       }
       for (const entry of missing) {
@@ -105,10 +110,16 @@ export class BatchRead<K, V> {
   }
 
   /** The keys found in one layer are written back together: one setMany per layer above, when it has one. */
-  #backFill(ctx: OperationContext, found: number, entries: BackFillEntry<K, V>[]): void {
+  #backFill(ctx: OperationContext, found: number, entries: BackFillEntry<K, V>[], cachesOnly: boolean): void {
     const stack = this.#stack;
     stack.backFiller.schedule(
-      { ctx, entries, targets: stack.above[found], sourceLayerIndex: found, ttl: undefined },
+      {
+        ctx,
+        entries,
+        targets: stack.backFillTargets(found, cachesOnly),
+        sourceLayerIndex: found,
+        ttl: undefined,
+      },
       () => {
         for (const { ticket } of entries) {
           const entry = ticket as BatchEntry<K, V>;
@@ -199,7 +210,7 @@ class BatchEntry<K, V> implements SharedWalk<V> {
     readonly key: K,
     readonly flight: KeyFlight<V>,
   ) {
-    this.stale = flight.writing > 0;
+    this.stale = flight.beingWritten;
   }
 
   get promise(): Promise<V | undefined> {

@@ -1,8 +1,9 @@
 import type { Observable } from 'rxjs';
 import type { BackFillCallback, BackFillEvent } from './backfill-event.js';
 import { BatchRead } from './batch-read.js';
-import { ConfigurationError, StoreClosedError } from './errors.js';
-import type { InvalidationBus } from './invalidation-bus.js';
+import { ChangeCallbacks } from './change-callbacks.js';
+import { ConfigurationError, StoreClosedError, describeValue } from './errors.js';
+import { CLEAR_ALL_KEYS, type InvalidationBus } from './invalidation-bus.js';
 import type { LayerRuntime } from './layer-runtime.js';
 import { validateLayers } from './layer-runtime.js';
 import { LayerStack } from './layer-stack.js';
@@ -15,6 +16,13 @@ import type { Layer } from './store.js';
 import { WritePath } from './write-path.js';
 
 const DEFAULT_MAX_PENDING_BACKFILLS = 10_000;
+const noop = (): undefined => undefined;
+
+/** The options of `clear()`. */
+export interface ClearOptions extends OperationOptions {
+  /** Empties every layer but the primary: the cache purge, which leaves the source of truth alone. */
+  cachesOnly?: boolean;
+}
 
 /**
  * Several storage layers behind one store. A read walks the layers from the fastest to the slowest and
@@ -32,6 +40,10 @@ export class DelegatedStore<K, V> {
   #chain: OperationFunc<K, V>;
   readonly #errorHandlers: DelegatedStoreConfig<K, V>['errorHandlers'];
   readonly #bus: InvalidationBus | undefined;
+  /** Bus publishes in flight, which close() lets finish before it closes the bus. */
+  readonly #publishes = new Set<Promise<void>>();
+  /** The layers as configured, for getLayer(). */
+  readonly #layers: ReadonlyArray<Readonly<Layer<K, V>>>;
   /** Writes in progress, which close() waits for; `#writesIdle` is close() waiting. */
   #writesInFlight = 0;
   #writesIdle: (() => void) | undefined;
@@ -44,6 +56,8 @@ export class DelegatedStore<K, V> {
     validateLayers<K, V>(layers);
     const config: DelegatedStoreConfig<K, V> = {
       backFillCallbacks: [],
+      onChange: [],
+      onDelete: [],
       middlewares: [],
       errorHandlers: [],
       maxPendingBackFills: DEFAULT_MAX_PENDING_BACKFILLS,
@@ -51,7 +65,7 @@ export class DelegatedStore<K, V> {
     options.forEach((option, index) => {
       if (typeof option !== 'function') {
         throw new ConfigurationError(
-          `option ${index} must be a function such as withMiddleware(...), got ${option === null ? 'null' : typeof option}`,
+          `option ${index} must be a function such as withMiddleware(...), got ${describeValue(option)}`,
         );
       }
       option(config);
@@ -63,9 +77,15 @@ export class DelegatedStore<K, V> {
       config.maxPendingBackFills,
       this.#reportError,
     );
+    this.#layers = layers.map((layer, index) =>
+      Object.freeze({ ...layer, name: this.#stack.layers[index].name }),
+    );
     this.#reader = new ReadPath(this.#stack);
     this.#batchReader = new BatchRead(this.#stack);
-    this.#writer = new WritePath(this.#stack);
+    this.#writer = new WritePath(
+      this.#stack,
+      new ChangeCallbacks(config.onChange, config.onDelete, this.#reportError),
+    );
     this.backFill$ = this.#stack.backFiller.events$;
     this.#middlewares = [...config.middlewares];
     this.#chain = this.#compose();
@@ -99,18 +119,14 @@ export class DelegatedStore<K, V> {
 
   async set(key: K, value: V, options?: OperationOptions): Promise<void> {
     const invalid =
-      this.#checkKey(key, 'set') ??
-      (value === undefined
-        ? Promise.reject(new TypeError('set: value must not be undefined (use delete)'))
-        : undefined) ??
-      this.#checkOptions(options);
-    if (invalid) return invalid as Promise<never>;
+      this.#checkKey(key, 'set') ?? this.#checkValue(value, 'set') ?? this.#checkOptions(options);
+    if (invalid) return invalid;
     await this.#enter(this.#context('set', options), key, value);
   }
 
   async delete(key: K, options?: OperationOptions): Promise<void> {
     const invalid = this.#checkKey(key, 'delete') ?? this.#checkOptions(options);
-    if (invalid) return invalid as Promise<never>;
+    if (invalid) return invalid;
     await this.#enter(this.#context('delete', options), key, undefined);
   }
 
@@ -118,7 +134,11 @@ export class DelegatedStore<K, V> {
     const invalid =
       this.#checkKey(key, 'getOrLoad') ??
       (typeof loader !== 'function'
-        ? Promise.reject(new TypeError('getOrLoad: loader must be a function (key) => Promise<value>'))
+        ? Promise.reject(
+            new TypeError(
+              `getOrLoad: loader must be a function (key) => Promise<value>, got ${describeValue(loader)}`,
+            ),
+          )
         : undefined) ??
       this.#checkOptions(options);
     if (invalid) return invalid;
@@ -126,15 +146,70 @@ export class DelegatedStore<K, V> {
   }
 
   getMany(keys: readonly K[], options?: OperationOptions): Promise<Array<V | undefined>> {
-    if (!Array.isArray(keys)) return Promise.reject(new TypeError('getMany: keys must be an array'));
-    for (const key of keys) {
-      const invalid = this.#checkKey(key, 'getMany');
-      if (invalid) return invalid as Promise<never>;
-    }
-    const invalid = this.#checkOptions(options);
-    if (invalid) return invalid as Promise<never>;
+    const invalid = this.#checkKeys(keys, 'getMany') ?? this.#checkOptions(options);
+    if (invalid) return invalid;
     const run = this.#enter(this.#context('getMany', options), keys as unknown as K, undefined);
     return run as unknown as Promise<Array<V | undefined>>;
+  }
+
+  /** Whether some layer holds a live value for the key (no backfill, no callback). */
+  has(key: K, options?: OperationOptions): Promise<boolean> {
+    const invalid = this.#checkKey(key, 'has') ?? this.#checkOptions(options);
+    if (invalid) return invalid;
+    return this.#enter(this.#context('has', options), key, undefined) as unknown as Promise<boolean>;
+  }
+
+  /**
+   * Writes the value as `set` does and resolves the value it replaced (what a `get` would have returned
+   * just before). Concurrent getSets of a key through this store take turns.
+   */
+  getSet(key: K, value: V, options?: OperationOptions): Promise<V | undefined> {
+    const invalid =
+      this.#checkKey(key, 'getSet') ?? this.#checkValue(value, 'getSet') ?? this.#checkOptions(options);
+    if (invalid) return invalid;
+    return this.#enter(this.#context('getSet', options), key, value);
+  }
+
+  /**
+   * Removes the key (or every key of an array) from every cache layer, never from the primary: a fenced
+   * write of the caches, published on the bus. The next read finds the value in the primary (or misses).
+   */
+  async invalidate(key: K | readonly K[], options?: OperationOptions): Promise<void> {
+    const invalid =
+      (Array.isArray(key)
+        ? this.#checkKeys(key as readonly K[], 'invalidate')
+        : this.#checkKey(key as K, 'invalidate')) ?? this.#checkOptions(options);
+    if (invalid) return invalid;
+    await this.#enter(this.#context('invalidate', options), key as K, undefined);
+  }
+
+  /**
+   * Empties every layer (`clear({ cachesOnly: true })`: every layer but the primary). Fences every key: no
+   * backfill or load that overlapped it writes after it, and the other instances on the bus empty their
+   * local layers.
+   */
+  async clear(options?: ClearOptions): Promise<void> {
+    const invalid = this.#checkOpen() ?? this.#checkOptions(options);
+    if (invalid) return invalid;
+    await this.#enter(this.#context('clear', options), undefined as K, undefined);
+  }
+
+  /**
+   * The keys of the primary layer (of the last layer when none is primary), each once. The operation
+   * enters the middleware chain when the iteration starts.
+   */
+  keys(options?: OperationOptions): AsyncIterable<K> {
+    return { [Symbol.asyncIterator]: () => this.#iterateKeys(options) };
+  }
+
+  /** The layer at `index` as configured (store, primary, ttl, name, timeout, local...). */
+  getLayer(index: number): Readonly<Layer<K, V>> {
+    if (!Number.isInteger(index) || index < 0 || index >= this.#layers.length) {
+      throw new RangeError(
+        `getLayer: index must be a whole number from 0 to ${this.#layers.length - 1}, got ${describeValue(index)}`,
+      );
+    }
+    return this.#layers[index];
   }
 
   // ── Configuration at run time ─────────────────────────────────────────────────────────────────────────
@@ -155,7 +230,9 @@ export class DelegatedStore<K, V> {
   use(...middlewares: Middleware<K, V>[]): void {
     middlewares.forEach((middleware, index) => {
       if (typeof middleware !== 'function') {
-        throw new ConfigurationError(`use: middleware ${index} must be a function, got ${typeof middleware}`);
+        throw new ConfigurationError(
+          `use: middleware ${index} must be a function, got ${describeValue(middleware)}`,
+        );
       }
     });
     const previous = this.#middlewares.length;
@@ -231,9 +308,11 @@ export class DelegatedStore<K, V> {
   readonly #dispatch: OperationFunc<K, V> = (ctx, key, value) => {
     if (this.#closing) return Promise.reject(new StoreClosedError());
     const internal = ctx as OperationContext & InternalFields<K, V>;
+    // Without a primary every layer is a cache: cachesOnly changes nothing.
+    const cachesOnly = internal.cachesOnly === true && this.#stack.primary !== undefined;
     switch (ctx.operation) {
       case 'get':
-        return this.#reader.get(ctx, key, internal.onServed);
+        return this.#reader.get(ctx, key, internal.onServed, cachesOnly);
       case 'getOrLoad':
         if (typeof internal.loader !== 'function') {
           return Promise.reject(
@@ -242,15 +321,42 @@ export class DelegatedStore<K, V> {
             ),
           );
         }
-        return this.#reader.getOrLoad(ctx, key, internal.loader, internal.ttl, internal.onServed);
-      case 'set':
-        return this.#write(ctx, key, value, internal.ttl).then(() => value);
-      case 'delete':
-        return this.#write(ctx, key, undefined, undefined).then(() => undefined);
+        return this.#reader.getOrLoad(ctx, key, internal.loader, internal.ttl, internal.onServed, cachesOnly);
       case 'getMany':
-        return this.#batchReader.getMany(ctx, key as unknown as readonly K[]) as unknown as Promise<
-          V | undefined
-        >;
+        return this.#batchReader.getMany(
+          ctx,
+          key as unknown as readonly K[],
+          cachesOnly,
+        ) as unknown as Promise<V | undefined>;
+      case 'has':
+        return this.#reader.has(ctx, key, cachesOnly) as unknown as Promise<V | undefined>;
+      case 'set':
+        if (value === undefined)
+          return Promise.reject(new TypeError('set: the value that reached the store is undefined'));
+        return this.#written([key], this.#writer.write(ctx, key, value, internal.ttl, cachesOnly)).then(
+          () => value,
+        );
+      case 'delete':
+        return this.#written([key], this.#writer.write(ctx, key, undefined, undefined, cachesOnly)).then(
+          noop,
+        );
+      case 'getSet':
+        if (value === undefined)
+          return Promise.reject(new TypeError('getSet: the value that reached the store is undefined'));
+        return this.#written([key], this.#writer.getSet(ctx, key, value, internal.ttl));
+      case 'invalidate': {
+        const keys = Array.isArray(key) ? (key as readonly K[]) : [key];
+        if (keys.length === 0) return Promise.resolve(undefined);
+        return this.#written(keys, this.#writer.invalidate(ctx, keys), true).then(noop);
+      }
+      case 'clear': {
+        const layers = cachesOnly ? this.#stack.caches : this.#stack.layers;
+        return this.#written([CLEAR_ALL_KEYS as unknown as K], this.#writer.clear(ctx, layers), true).then(
+          noop,
+        );
+      }
+      case 'keys':
+        return this.#keySource() as unknown as Promise<V | undefined>;
       default:
         return Promise.reject(new TypeError(`unknown operation "${String(ctx.operation)}"`));
     }
@@ -264,6 +370,7 @@ export class DelegatedStore<K, V> {
       options?.ttl,
       loader,
       options?.onServed,
+      options?.cachesOnly === true,
     );
   }
 
@@ -271,14 +378,39 @@ export class DelegatedStore<K, V> {
     if (key === undefined || key === null) {
       return Promise.reject(new TypeError(`${operation}: key must not be ${String(key)}`));
     }
-    if (this.#closing) return Promise.reject(new StoreClosedError());
-    return undefined;
+    return this.#checkOpen();
+  }
+
+  #checkKeys(keys: readonly K[], operation: string): Promise<never> | undefined {
+    if (!Array.isArray(keys)) {
+      return Promise.reject(new TypeError(`${operation}: keys must be an array, got ${describeValue(keys)}`));
+    }
+    for (let i = 0; i < keys.length; i++) {
+      const key = keys[i];
+      if (key === undefined || key === null) {
+        return Promise.reject(new TypeError(`${operation}: keys[${i}] must not be ${String(key)}`));
+      }
+    }
+    return this.#checkOpen();
+  }
+
+  #checkValue(value: V, operation: string): Promise<never> | undefined {
+    if (value !== undefined) return undefined;
+    return Promise.reject(new TypeError(`${operation}: value must not be undefined (use delete)`));
+  }
+
+  #checkOpen(): Promise<never> | undefined {
+    return this.#closing ? Promise.reject(new StoreClosedError()) : undefined;
   }
 
   #checkOptions(options: OperationOptions | undefined): Promise<never> | undefined {
     if (options === undefined) return undefined;
     if (options === null || typeof options !== 'object') {
-      return Promise.reject(new TypeError('options must be an object { signal?, metadata?, ttl? }'));
+      return Promise.reject(
+        new TypeError(
+          `options must be an object { signal?, metadata?, ttl?, cachesOnly? }, got ${describeValue(options)}`,
+        ),
+      );
     }
     if (options.signal?.aborted) return Promise.reject(options.signal.reason);
     if (
@@ -286,23 +418,72 @@ export class DelegatedStore<K, V> {
       !(typeof options.ttl === 'number' && Number.isFinite(options.ttl) && options.ttl > 0)
     ) {
       return Promise.reject(
-        new TypeError(`options.ttl must be a finite number of milliseconds > 0, got ${String(options.ttl)}`),
+        new TypeError(
+          `options.ttl must be a finite number of milliseconds > 0, got ${describeValue(options.ttl)}`,
+        ),
+      );
+    }
+    if (options.onServed !== undefined && typeof options.onServed !== 'function') {
+      return Promise.reject(
+        new TypeError(`options.onServed must be a function, got ${describeValue(options.onServed)}`),
       );
     }
     return undefined;
   }
 
+  /** The primary's keys (the last layer's without a primary): what the `keys` operation resolves. */
+  #keySource(): Promise<AsyncIterable<K>> {
+    const layer = this.#stack.primary ?? this.#stack.layers[this.#stack.layers.length - 1];
+    const store = layer.store;
+    if (typeof store.keys !== 'function') {
+      return Promise.reject(
+        new ConfigurationError(
+          `keys: layer "${layer.name}" (the ${layer.primary ? 'primary' : 'last'} layer) has a store without keys(); give its store a keys() method that yields every key`,
+        ),
+      );
+    }
+    try {
+      return Promise.resolve(store.keys());
+    } catch (error) {
+      return Promise.reject(error);
+    }
+  }
+
+  /** One iteration of keys(): enters the chain once, then yields the source's keys, each once. */
+  async *#iterateKeys(options: OperationOptions | undefined): AsyncGenerator<K> {
+    const invalid = this.#checkOpen() ?? this.#checkOptions(options);
+    if (invalid) await invalid;
+    const source = (await this.#enter(this.#context('keys', options), undefined as K, undefined)) as unknown;
+    if (source === null || typeof source !== 'object' || !(Symbol.asyncIterator in source)) {
+      throw new TypeError(
+        `keys: the middleware chain resolved ${describeValue(source)} instead of the layer's async iterable of keys`,
+      );
+    }
+    const seen = new Set<K>();
+    for await (const key of source as AsyncIterable<K>) {
+      if (seen.has(key)) continue;
+      seen.add(key);
+      yield key;
+    }
+  }
+
   // ── Writing, and other instances ────────────────────────────────────────────────────────────────────
 
-  /** A set or a delete, counted until it settles (close() waits for it), then published on the bus. */
-  #write(ctx: OperationContext, key: K, value: V | undefined, ttl: number | undefined): Promise<void> {
+  /**
+   * A write in progress, counted until it settles (close() waits for it); once it resolved, its keys are
+   * published on the bus (also when it rejected, with `publishOnFailure`: a failed invalidation may still
+   * have removed copies, and dropping other instances' local copies is always safe).
+   */
+  #written<T>(keys: readonly K[], write: Promise<T>, publishOnFailure = false): Promise<T> {
     this.#writesInFlight++;
-    return this.#writer.write(ctx, key, value, ttl).then(
-      () => {
+    return write.then(
+      (result) => {
+        this.#publish(keys);
         this.#writeSettled();
-        this.#publish(key);
+        return result;
       },
       (error: unknown) => {
+        if (publishOnFailure) this.#publish(keys);
         this.#writeSettled();
         throw error;
       },
@@ -317,17 +498,40 @@ export class DelegatedStore<K, V> {
     }
   }
 
-  #publish(key: K): void {
+  #publish(keys: readonly K[]): void {
     if (this.#bus === undefined) return;
-    this.#bus.publish([String(key)]).catch((error: unknown) => this.#reportError(error, { kind: 'bus' }));
+    let published: Promise<void>;
+    try {
+      published = this.#bus.publish(keys.map(String));
+    } catch (error) {
+      published = Promise.reject(error);
+    }
+    const tracked = published.then(noop, (error: unknown) => this.#reportError(error, { kind: 'bus' }));
+    this.#publishes.add(tracked);
+    void tracked.then(() => this.#publishes.delete(tracked));
   }
 
   #subscribeToBus(bus: InvalidationBus): void {
     const onKeys = (keys: string[]) => {
       if (this.#closing) return;
-      for (const key of keys) void this.#writer.invalidateLocal(key as unknown as K);
+      for (const key of keys) {
+        const done =
+          key === CLEAR_ALL_KEYS
+            ? this.#writer.clear(new OpContext<K, V>('clear', undefined, {}), this.#stack.locals)
+            : this.#writer.invalidateLocal(key as unknown as K);
+        done.catch((error: unknown) => this.#reportError(error, { kind: 'bus' }));
+      }
     };
-    bus.subscribe(onKeys).catch((error: unknown) => this.#reportError(error, { kind: 'bus' }));
+    let subscribed: Promise<void>;
+    try {
+      subscribed = bus.subscribe(onKeys);
+    } catch (error) {
+      subscribed = Promise.reject(error);
+    }
+    // A subscription that fails because close() closed the bus is no failure.
+    subscribed.catch((error: unknown) => {
+      if (!this.#closing) this.#reportError(error, { kind: 'bus' });
+    });
   }
 
   // ── Lifecycle and reporting ───────────────────────────────────────────────────────────────────────────
@@ -335,8 +539,13 @@ export class DelegatedStore<K, V> {
   async #close(): Promise<void> {
     if (this.#writesInFlight > 0) await new Promise<void>((resolve) => (this.#writesIdle = resolve));
     await this.#stack.backFiller.drain();
-    if (this.#bus)
-      await this.#bus.close().catch((error: unknown) => this.#reportError(error, { kind: 'bus' }));
+    // The publishes of the last writes go out before the bus closes: other instances still hear of them.
+    while (this.#publishes.size > 0) await Promise.allSettled([...this.#publishes]);
+    if (this.#bus) {
+      await Promise.resolve()
+        .then(() => this.#bus!.close())
+        .catch((error: unknown) => this.#reportError(error, { kind: 'bus' }));
+    }
     const layers = this.#stack.layers;
     const outcomes = await Promise.allSettled(layers.map((layer) => layer.close()));
     outcomes.forEach((outcome, index) => {

@@ -51,3 +51,29 @@ export class WriteFailedError extends DelegatedStoreError {
     this.errors = errors;
   }
 }
+
+/**
+ * A value as an error message quotes it, with its type when that is the problem: `"60000" (string)`,
+ * `NaN`, `null`, `an object`. So a ttl read from the environment says it got a string.
+ */
+export function describeValue(value: unknown): string {
+  if (value === null) return 'null';
+  switch (typeof value) {
+    case 'undefined':
+      return 'undefined';
+    case 'string':
+      return `${JSON.stringify(value.length > 60 ? `${value.slice(0, 57)}...` : value)} (string)`;
+    case 'number':
+    case 'boolean':
+      return String(value);
+    case 'bigint':
+      return `${String(value)}n`;
+    case 'symbol':
+      return `${String(value)} (symbol)`;
+    case 'function':
+      return `the function ${(value as Function).name || '(anonymous)'}`;
+  }
+  if (Array.isArray(value)) return `an array of ${value.length}`;
+  const name = (value as object).constructor?.name;
+  return name && name !== 'Object' ? `an instance of ${name}` : 'an object';
+}

@@ -1,4 +1,4 @@
-export { DelegatedStore } from './delegated-store.js';
+export { DelegatedStore, type ClearOptions } from './delegated-store.js';
 export type { Store, Layer, ValueWithExpiry } from './store.js';
 export type {
   Operation,
@@ -6,10 +6,12 @@ export type {
   OperationOptions,
   OperationFunc,
   Middleware,
+  ServedInfo,
 } from './operation.js';
+export type { ChangeCallback, DeleteCallback } from './change-callbacks.js';
 export type { BackFillCallback, BackFillEvent } from './backfill-event.js';
 export type { StoreStats, LayerStats } from './stats.js';
-export type { InvalidationBus } from './invalidation-bus.js';
+export { CLEAR_ALL_KEYS, type InvalidationBus } from './invalidation-bus.js';
 export {
   DelegatedStoreError,
   NotFoundError,
@@ -26,6 +28,10 @@ export {
   withInvalidationBus,
   withErrorHandler,
   withMaxPendingBackFills,
+  withOnChange,
+  withOnChangeCallbacks,
+  withOnDelete,
+  withOnDeleteCallbacks,
 } from './options.js';
 export type {
   DelegatedStoreOption,
@@ -34,3 +40,5 @@ export type {
   StoreErrorSource,
 } from './options.js';
 export { retryMiddleware } from './retry-middleware.js';
+export { loggingMiddleware, type OperationLogger } from './logging-middleware.js';
+export { metricsMiddleware, type OperationSample } from './metrics-middleware.js';

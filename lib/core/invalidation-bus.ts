@@ -5,3 +5,9 @@ export interface InvalidationBus {
   subscribe(onKeys: (keys: string[]) => void): Promise<void>;
   close(): Promise<void>;
 }
+
+/**
+ * The key a store publishes for a `clear()`: every other instance empties its `local` layers. It travels
+ * like any key, so every bus carries it; no real key can be equal to it (it starts with a NUL character).
+ */
+export const CLEAR_ALL_KEYS = '\u0000delegated-store:clear';

@@ -27,14 +27,19 @@ export interface SharedLoad<V> extends ReadTicket {
 
 /** Everything in flight for one key. It exists only while something is, so an idle key costs nothing. */
 export class KeyFlight<V> {
+  /** The shared walk of every layer; `cacheWalk` is the walk of the cache layers only (`cachesOnly`). */
   walk: SharedWalk<V> | undefined;
+  cacheWalk: SharedWalk<V> | undefined;
+  /** The shared load after a walk of every layer; `cacheLoad` after a walk of the caches only. */
   load: SharedLoad<V> | undefined;
+  cacheLoad: SharedLoad<V> | undefined;
   /**
    * The last load of the key that no write has superseded, kept while the flight lives: a getOrLoad
    * whose walk missed because it read the layers before that load's write landed uses its result (or
    * its rejection) instead of calling the loader again.
    */
   settledLoad: SharedLoad<V> | undefined;
+  cacheSettledLoad: SharedLoad<V> | undefined;
   /** Readers that may still write: walks, loads and their backfills. */
   readonly readers = new Set<ReadTicket>();
   /** Writes of this key in progress. */
@@ -48,13 +53,62 @@ export class KeyFlight<V> {
   /** Whether a write of this key holds the right to write; the others wait in #queue, in issue order. */
   #writeLocked = false;
   #queue: Array<() => void> | undefined;
+  readonly #table: FlightTable<unknown, V>;
+
+  constructor(table: FlightTable<unknown, V>) {
+    this.#table = table;
+  }
+
+  /** Whether a write of this key (or a clear of the whole store) is in progress: a reader born now is stale. */
+  get beingWritten(): boolean {
+    return this.writing > 0 || this.#table.clearing > 0;
+  }
 
   /** A write overlapped every current reader: none may write back, and no new reader may join them. */
   overlapWrite(): void {
     this.walk = undefined;
+    this.cacheWalk = undefined;
     this.load = undefined;
+    this.cacheLoad = undefined;
     this.settledLoad = undefined;
+    this.cacheSettledLoad = undefined;
     for (const reader of this.readers) reader.stale = true;
+  }
+
+  walkOf(cachesOnly: boolean): SharedWalk<V> | undefined {
+    return cachesOnly ? this.cacheWalk : this.walk;
+  }
+
+  setWalk(cachesOnly: boolean, walk: SharedWalk<V> | undefined): void {
+    if (cachesOnly) this.cacheWalk = walk;
+    else this.walk = walk;
+  }
+
+  loadOf(cachesOnly: boolean): SharedLoad<V> | undefined {
+    return cachesOnly ? this.cacheLoad : this.load;
+  }
+
+  settledLoadOf(cachesOnly: boolean): SharedLoad<V> | undefined {
+    return cachesOnly ? this.cacheSettledLoad : this.settledLoad;
+  }
+
+  setLoad(cachesOnly: boolean, load: SharedLoad<V> | undefined): void {
+    if (cachesOnly) this.cacheLoad = load;
+    else this.load = load;
+  }
+
+  setSettledLoad(cachesOnly: boolean, load: SharedLoad<V>): void {
+    if (cachesOnly) this.cacheSettledLoad = load;
+    else this.settledLoad = load;
+  }
+
+  /** The reader is done: it is no longer the walk or load that new readers join. */
+  detach(reader: ReadTicket): void {
+    if (this.walk === reader) this.walk = undefined;
+    if (this.cacheWalk === reader) this.cacheWalk = undefined;
+    if (this.load === reader) this.load = undefined;
+    if (this.cacheLoad === reader) this.cacheLoad = undefined;
+    this.readers.delete(reader);
   }
 
   /**
@@ -86,7 +140,9 @@ export class KeyFlight<V> {
   get idle(): boolean {
     return (
       this.walk === undefined &&
+      this.cacheWalk === undefined &&
       this.load === undefined &&
+      this.cacheLoad === undefined &&
       this.readers.size === 0 &&
       this.writing === 0 &&
       !this.#writeLocked
@@ -97,6 +153,8 @@ export class KeyFlight<V> {
 /** The flights of all keys, created on demand and dropped as soon as they are idle. */
 export class FlightTable<K, V> {
   readonly #flights = new Map<K, KeyFlight<V>>();
+  /** Clears of the whole store in progress: every reader born meanwhile is stale. */
+  clearing = 0;
 
   find(key: K): KeyFlight<V> | undefined {
     return this.#flights.get(key);
@@ -105,7 +163,7 @@ export class FlightTable<K, V> {
   open(key: K): KeyFlight<V> {
     let flight = this.#flights.get(key);
     if (flight === undefined) {
-      flight = new KeyFlight<V>();
+      flight = new KeyFlight<V>(this as FlightTable<unknown, V>);
       this.#flights.set(key, flight);
     }
     return flight;
@@ -117,5 +175,10 @@ export class FlightTable<K, V> {
 
   get size(): number {
     return this.#flights.size;
+  }
+
+  /** Every flight in progress, e.g. for a clear that fences every key. */
+  all(): IterableIterator<KeyFlight<V>> {
+    return this.#flights.values();
   }
 }

@@ -1,5 +1,5 @@
 import { DeadlineQueue } from './deadline-queue.js';
-import { ConfigurationError, LayerTimeoutError } from './errors.js';
+import { ConfigurationError, LayerTimeoutError, describeValue } from './errors.js';
 import type { LayerStats } from './stats.js';
 import type { Layer, Store, ValueWithExpiry } from './store.js';
 
@@ -103,6 +103,42 @@ export class LayerRuntime<K, V> {
     }
   }
 
+  /** Several keys in one call (the store has deleteMany). */
+  deleteMany(keys: readonly K[]): Promise<void> {
+    try {
+      return this.#bound(this.store.deleteMany!(keys));
+    } catch (error) {
+      return Promise.reject(error);
+    }
+  }
+
+  /** `store.has` (the store has it). */
+  has(key: K): Promise<boolean> {
+    try {
+      return this.#bound(this.store.has!(key));
+    } catch (error) {
+      return Promise.reject(error);
+    }
+  }
+
+  /** The store's atomic swap (the store has it): writes the value and answers the one it replaced. */
+  getSet(key: K, value: V, ttl: number | undefined): Promise<V | undefined> {
+    try {
+      return this.#bound(this.store.getSet!(key, value, ttl));
+    } catch (error) {
+      return Promise.reject(error);
+    }
+  }
+
+  /** Empties the layer (the store has clear). */
+  clear(): Promise<void> {
+    try {
+      return this.#bound(this.store.clear!());
+    } catch (error) {
+      return Promise.reject(error);
+    }
+  }
+
   stats(): LayerStats {
     return {
       name: this.name,
@@ -143,7 +179,9 @@ function isPromiseLike<T>(value: T | PromiseLike<T>): value is PromiseLike<T> {
 
 function checkMilliseconds(value: unknown, what: string): void {
   if (value !== undefined && !(typeof value === 'number' && Number.isFinite(value) && value > 0)) {
-    throw new ConfigurationError(`${what} must be a finite number of milliseconds > 0, got ${String(value)}`);
+    throw new ConfigurationError(
+      `${what} must be a finite number of milliseconds > 0, got ${describeValue(value)}`,
+    );
   }
 }
 
@@ -156,7 +194,9 @@ export function validateLayers<K, V>(layers: unknown): asserts layers is Layer<K
   let primaries = 0;
   layers.forEach((layer: unknown, index) => {
     if (layer === null || typeof layer !== 'object') {
-      throw new ConfigurationError(`layer ${index} must be an object with a store, got ${String(layer)}`);
+      throw new ConfigurationError(
+        `layer ${index} must be an object with a store, got ${describeValue(layer)}`,
+      );
     }
     const { store, primary, ttl, name, timeout } = layer as Layer<K, V>;
     const label = `layer ${index}${typeof name === 'string' ? ` ("${name}")` : ''}`;

@@ -13,7 +13,9 @@ export class LayerStack<K, V> {
   readonly syncLayer: LayerRuntime<K, V> | undefined;
   /** For each layer index, the layers above it: the targets of a backfill from there. */
   readonly above: LayerRuntime<K, V>[][];
-  /** The non-primary layers: the targets of a load's write. */
+  /** For each layer index, the cache layers above it: the targets of a backfill that must not write the primary. */
+  readonly cachesAbove: LayerRuntime<K, V>[][];
+  /** The non-primary layers: the targets of a load's write, and the walk of a `cachesOnly` read. */
   readonly caches: LayerRuntime<K, V>[];
   /** The layers another instance's write removes a key from. */
   readonly locals: LayerRuntime<K, V>[];
@@ -32,6 +34,7 @@ export class LayerStack<K, V> {
     const first = this.layers[0];
     this.syncLayer = typeof first.store.getSync === 'function' && !first.primary ? first : undefined;
     this.above = this.layers.map((_layer, index) => this.layers.slice(0, index));
+    this.cachesAbove = this.above.map((layers) => layers.filter((layer) => !layer.primary));
     this.caches = this.layers.filter((layer) => !layer.primary);
     this.locals = this.layers.filter((layer) => layer.local);
     this.reportError = reportError;
@@ -40,10 +43,18 @@ export class LayerStack<K, V> {
 
   /** A reader of the key is done (walked, loaded, backfilled): detach it and drop an idle flight. */
   endRead(reader: ReadTicket, flight: KeyFlight<V>, key: K): void {
-    if (flight.walk === reader) flight.walk = undefined;
-    if (flight.load === reader) flight.load = undefined;
-    flight.readers.delete(reader);
+    flight.detach(reader);
     this.flights.release(key, flight);
+  }
+
+  /** The layers a read walks: every layer, or the caches only. */
+  walkedLayers(cachesOnly: boolean): LayerRuntime<K, V>[] {
+    return cachesOnly ? this.caches : this.layers;
+  }
+
+  /** The layers a value found in layer `index` is written back into. */
+  backFillTargets(index: number, cachesOnly: boolean): LayerRuntime<K, V>[] {
+    return cachesOnly ? this.cachesAbove[index] : this.above[index];
   }
 
   /** A failed read of a layer: counted, and for a cache layer reported; a failing primary fails the read. */

@@ -1,4 +1,6 @@
-import type { Operation, OperationContext } from './operation.js';
+import type { Operation, OperationContext, ServedInfo } from './operation.js';
+
+export type ServedCallback = (layerName: string | undefined, info: ServedInfo) => void;
 
 /**
  * The context passed down the middleware chain. Besides the public fields it carries what the store
@@ -11,7 +13,8 @@ export class OpContext<K, V> implements OperationContext {
   readonly metadata: Record<string, unknown>;
   readonly ttl: number | undefined;
   readonly loader: ((key: K) => Promise<V | undefined>) | undefined;
-  readonly onServed: ((layerName: string | undefined) => void) | undefined;
+  readonly onServed: ServedCallback | undefined;
+  readonly cachesOnly: boolean;
 
   constructor(
     operation: Operation,
@@ -19,7 +22,8 @@ export class OpContext<K, V> implements OperationContext {
     metadata: Record<string, unknown>,
     ttl?: number,
     loader?: (key: K) => Promise<V | undefined>,
-    onServed?: (layerName: string | undefined) => void,
+    onServed?: ServedCallback,
+    cachesOnly = false,
   ) {
     this.operation = operation;
     this.signal = signal;
@@ -27,6 +31,7 @@ export class OpContext<K, V> implements OperationContext {
     this.ttl = ttl;
     this.loader = loader;
     this.onServed = onServed;
+    this.cachesOnly = cachesOnly;
   }
 }
 
@@ -34,5 +39,6 @@ export class OpContext<K, V> implements OperationContext {
 export interface InternalFields<K, V> {
   ttl?: number;
   loader?: (key: K) => Promise<V | undefined>;
-  onServed?: (layerName: string | undefined) => void;
+  onServed?: ServedCallback;
+  cachesOnly?: boolean;
 }

@@ -1,4 +1,5 @@
-export type Operation = 'get' | 'set' | 'delete' | 'getOrLoad' | 'getMany';
+export type Operation =
+  'get' | 'set' | 'delete' | 'getOrLoad' | 'getMany' | 'has' | 'getSet' | 'clear' | 'keys' | 'invalidate';
 
 export interface OperationContext {
   readonly operation: Operation;
@@ -8,16 +9,28 @@ export interface OperationContext {
   readonly metadata: Record<string, unknown>;
 }
 
+/** What a read tells `onServed` besides the layer: whether the value it served was stale (past its ttl, within grace). */
+export interface ServedInfo {
+  stale: boolean;
+}
+
 export interface OperationOptions {
   signal?: AbortSignal;
   metadata?: Record<string, unknown>;
   /** Milliseconds; replaces the `ttl` of every non-primary layer for this write (set, load). */
   ttl?: number;
   /**
-   * Called once when a get or getOrLoad resolves, with the name of the layer that served the value,
-   * `'loader'` when getOrLoad loaded it, `undefined` for a miss. For observability (a response header).
+   * The cache layers only: a read walks the non-primary layers (getOrLoad then calls its loader), a `set`
+   * writes them (a fenced write of the caches), a `delete` removes the key from them (as `invalidate`).
+   * The primary layer is never read, written or deleted by such a call.
    */
-  onServed?: (layerName: string | undefined) => void;
+  cachesOnly?: boolean;
+  /**
+   * Called once when a read resolves, with the name of the layer that served the value, `'loader'` when
+   * getOrLoad loaded it, `undefined` for a miss; and whether the value was stale. For observability
+   * (a response header, a metric).
+   */
+  onServed?: (layerName: string | undefined, info: ServedInfo) => void;
 }
 
 export type OperationFunc<K, V> = (

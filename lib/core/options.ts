@@ -1,15 +1,23 @@
 import type { BackFillCallback } from './backfill-event.js';
-import { ConfigurationError } from './errors.js';
+import type { ChangeCallback, DeleteCallback } from './change-callbacks.js';
+import { ConfigurationError, describeValue } from './errors.js';
 import type { InvalidationBus } from './invalidation-bus.js';
 import type { Middleware } from './operation.js';
 
 /** Where a failure that the store contained (never threw at a caller) came from. */
 export interface StoreErrorSource {
-  kind: 'layer' | 'callback' | 'bus' | 'backfill';
-  /** The layer involved, for `layer` and `backfill`. */
+  /**
+   * `layer`: a cache layer that failed (the store went on without it); `backfill`: a write back into a
+   * layer; `callback`: a backfill or change callback that threw; `subscriber`: a `backFill$` subscriber
+   * that threw; `bus`: the invalidation bus; `refresh`: a background refresh of a stale entry.
+   */
+  kind: 'layer' | 'callback' | 'bus' | 'backfill' | 'subscriber' | 'refresh';
+  /** The layer involved, for `layer`, `backfill` and backfill callbacks. */
   layerName?: string;
   /** The store operation that met the failure. */
   operation?: string;
+  /** For `callback`: which kind of callback threw. */
+  callback?: 'backFill' | 'onChange' | 'onDelete' | 'change';
 }
 
 export type StoreErrorHandler = (error: unknown, source: StoreErrorSource) => void;
@@ -17,6 +25,8 @@ export type StoreErrorHandler = (error: unknown, source: StoreErrorSource) => vo
 /** What the options of a DelegatedStore build up; each option is a function that adds to it. */
 export interface DelegatedStoreConfig<K, V> {
   backFillCallbacks: BackFillCallback<K, V>[];
+  onChange: ChangeCallback<K, V>[];
+  onDelete: DeleteCallback<K, V>[];
   middlewares: Middleware<K, V>[];
   errorHandlers: StoreErrorHandler[];
   bus?: InvalidationBus;
@@ -28,7 +38,7 @@ export type DelegatedStoreOption<K, V> = (config: DelegatedStoreConfig<K, V>) =>
 
 function requireFunction(value: unknown, what: string): void {
   if (typeof value !== 'function') {
-    throw new ConfigurationError(`${what} must be a function, got ${value === null ? 'null' : typeof value}`);
+    throw new ConfigurationError(`${what} must be a function, got ${describeValue(value)}`);
   }
 }
 
@@ -62,6 +72,34 @@ export function withMiddlewares<K, V>(...middlewares: Middleware<K, V>[]): Deleg
   };
 }
 
+/** Calls `callback(ctx, key, oldValue, newValue)` after each `set`/`getSet` that replaced a value. */
+export function withOnChange<K, V>(callback: ChangeCallback<K, V>): DelegatedStoreOption<K, V> {
+  return withOnChangeCallbacks(callback);
+}
+
+export function withOnChangeCallbacks<K, V>(
+  ...callbacks: ChangeCallback<K, V>[]
+): DelegatedStoreOption<K, V> {
+  callbacks.forEach((callback) => requireFunction(callback, 'an onChange callback'));
+  return (config) => {
+    config.onChange.push(...callbacks);
+  };
+}
+
+/** Calls `callback(ctx, key, oldValue)` after each `delete` that removed a value. */
+export function withOnDelete<K, V>(callback: DeleteCallback<K, V>): DelegatedStoreOption<K, V> {
+  return withOnDeleteCallbacks(callback);
+}
+
+export function withOnDeleteCallbacks<K, V>(
+  ...callbacks: DeleteCallback<K, V>[]
+): DelegatedStoreOption<K, V> {
+  callbacks.forEach((callback) => requireFunction(callback, 'an onDelete callback'));
+  return (config) => {
+    config.onDelete.push(...callbacks);
+  };
+}
+
 /** Publishes every write to other instances and drops their process-local (`local`) copies of it. */
 export function withInvalidationBus<K, V>(bus: InvalidationBus): DelegatedStoreOption<K, V> {
   if (!bus || typeof bus.publish !== 'function' || typeof bus.subscribe !== 'function') {
@@ -83,7 +121,9 @@ export function withErrorHandler<K, V>(handler: StoreErrorHandler): DelegatedSto
 /** Bounds the backfills in flight (default 10 000); past it a backfill is dropped, never queued. */
 export function withMaxPendingBackFills<K, V>(max: number): DelegatedStoreOption<K, V> {
   if (!Number.isInteger(max) || max < 1) {
-    throw new ConfigurationError(`maxPendingBackFills must be a whole number >= 1, got ${String(max)}`);
+    throw new ConfigurationError(
+      `maxPendingBackFills must be a whole number >= 1, got ${describeValue(max)}`,
+    );
   }
   return (config) => {
     config.maxPendingBackFills = max;

@@ -2,13 +2,13 @@ import { raceAbort } from './abort.js';
 import { NotFoundError } from './errors.js';
 import type { KeyFlight, ReadTicket, SharedLoad, SharedWalk } from './key-flight.js';
 import type { LayerStack } from './layer-stack.js';
-import type { OperationContext } from './operation.js';
-import { OpContext } from './operation-context.js';
+import type { OperationContext, ServedInfo } from './operation.js';
+import { OpContext, type ServedCallback } from './operation-context.js';
 
 export type Loader<K, V> = (key: K) => Promise<V | undefined>;
-export type ServedCallback = (layerName: string | undefined) => void;
 
 const noop = () => {};
+const FRESH: ServedInfo = Object.freeze({ stale: false });
 
 /**
  * A read of one key: layer 0 synchronously when it can, else a walk of the layers shared by every
@@ -23,7 +23,12 @@ export class ReadPath<K, V> {
     this.#stack = stack;
   }
 
-  get(ctx: OperationContext | undefined, key: K, onServed?: ServedCallback): Promise<V | undefined> {
+  get(
+    ctx: OperationContext | undefined,
+    key: K,
+    onServed?: ServedCallback,
+    cachesOnly = false,
+  ): Promise<V | undefined> {
     const sync = this.#stack.syncLayer;
     if (sync !== undefined) {
       let value: V | undefined;
@@ -35,11 +40,11 @@ export class ReadPath<K, V> {
       }
       if (value !== undefined) {
         sync.hits++;
-        onServed?.(sync.name);
+        onServed?.(sync.name, FRESH);
         return Promise.resolve(value);
       }
     }
-    return this.walk(ctx, key, onServed);
+    return this.walk(ctx, key, onServed, cachesOnly);
   }
 
   /** Joins the walk of the key in flight, or starts one. */
@@ -47,28 +52,35 @@ export class ReadPath<K, V> {
     ctx: OperationContext | undefined,
     key: K,
     onServed: ServedCallback | undefined,
+    cachesOnly = false,
   ): Promise<V | undefined> {
     const flight = this.#stack.flights.open(key);
-    let walk = flight.walk;
+    let walk = flight.walkOf(cachesOnly);
     if (walk === undefined) {
       walk = {
-        stale: flight.writing > 0,
+        stale: flight.beingWritten,
         pendingWrite: undefined,
         promise: undefined!,
         active: 1,
         abortReason: undefined,
         servedBy: -1,
       };
-      flight.walk = walk;
+      flight.setWalk(cachesOnly, walk);
       flight.readers.add(walk);
-      walk.promise = this.#walkLayers(walk, flight, ctx ?? new OpContext<K, V>('get', undefined, {}), key);
+      walk.promise = this.#walkLayers(
+        walk,
+        flight,
+        ctx ?? new OpContext<K, V>('get', undefined, {}),
+        key,
+        cachesOnly,
+      );
       walk.promise.catch(noop);
     } else {
       walk.active++;
     }
     const shared = walk;
     const read = onServed
-      ? shared.promise.then((value) => (onServed(this.#servedName(shared)), value))
+      ? shared.promise.then((value) => (onServed(this.#servedName(shared), FRESH), value))
       : shared.promise;
     const signal = ctx?.signal;
     if (signal === undefined) return read;
@@ -84,9 +96,10 @@ export class ReadPath<K, V> {
     flight: KeyFlight<V>,
     ctx: OperationContext,
     key: K,
+    cachesOnly: boolean,
   ): Promise<V | undefined> {
     const stack = this.#stack;
-    const layers = stack.layers;
+    const layers = stack.walkedLayers(cachesOnly);
     let found = -1;
     let value: V | undefined;
     let expiresAt: number | undefined;
@@ -95,7 +108,7 @@ export class ReadPath<K, V> {
         if (walk.active === 0) throw walk.abortReason;
         const layer = layers[i];
         try {
-          if (i === 0) {
+          if (layer.index === 0) {
             value = await layer.get(key);
           } else {
             const entry = await layer.getWithExpiry(key);
@@ -111,8 +124,8 @@ export class ReadPath<K, V> {
         }
         if (value !== undefined) {
           layer.hits++;
-          found = i;
-          walk.servedBy = i;
+          found = layer.index;
+          walk.servedBy = found;
           break;
         }
         layer.misses++;
@@ -129,7 +142,7 @@ export class ReadPath<K, V> {
         {
           ctx,
           entries: [{ key, value: value as V, expiresAt, ticket: walk }],
-          targets: stack.above[found],
+          targets: stack.backFillTargets(found, cachesOnly),
           sourceLayerIndex: found,
           ttl: undefined,
         },
@@ -140,6 +153,27 @@ export class ReadPath<K, V> {
       stack.endRead(walk, flight, key);
     }
     return value;
+  }
+
+  /**
+   * Whether some layer holds a live value: layers in order, the first that has it ends the walk (its
+   * `store.has` when it has one, else a read). No backfill, no callback; failures follow the get rules.
+   */
+  async has(ctx: OperationContext, key: K, cachesOnly: boolean): Promise<boolean> {
+    const stack = this.#stack;
+    for (const layer of stack.walkedLayers(cachesOnly)) {
+      if (ctx.signal?.aborted) throw ctx.signal.reason;
+      try {
+        if (layer.store.has) {
+          if (await layer.has(key)) return true;
+        } else if ((await layer.get(key)) !== undefined) {
+          return true;
+        }
+      } catch (error) {
+        if (!(error instanceof NotFoundError)) stack.readFailed(layer, error, ctx.operation);
+      }
+    }
+    return false;
   }
 
   #servedName(walk: SharedWalk<V>): string | undefined {
@@ -153,21 +187,29 @@ export class ReadPath<K, V> {
     loader: Loader<K, V>,
     ttl: number | undefined,
     onServed: ServedCallback | undefined,
+    cachesOnly = false,
   ): Promise<V | undefined> {
     const flights = this.#stack.flights;
     const flight = flights.open(key);
     // A load in flight will write the value: walking the layers now could only miss, so join it; unless
     // it was born stale (its walk overlapped a write), which makes it older than this call.
-    let load = flight.load?.stale ? undefined : flight.load;
+    let load = flight.loadOf(cachesOnly);
+    if (load?.stale) load = undefined;
     if (load === undefined) {
       // Watches the walk: a write of the key that overlaps it makes the load that follows stale too.
-      const watch: ReadTicket = { stale: flight.writing > 0, pendingWrite: undefined };
+      const watch: ReadTicket = { stale: flight.beingWritten, pendingWrite: undefined };
       const since = flight.writesDone;
       flight.readers.add(watch);
       let servedBy: string | undefined;
+      let servedInfo = FRESH;
       let cached: V | undefined;
       try {
-        cached = await this.get(ctx, key, onServed && ((name) => (servedBy = name)));
+        cached = await this.get(
+          ctx,
+          key,
+          onServed && ((name, info) => ((servedBy = name), (servedInfo = info))),
+          cachesOnly,
+        );
       } catch (error) {
         flight.readers.delete(watch);
         flights.release(key, flight);
@@ -176,18 +218,18 @@ export class ReadPath<K, V> {
       flight.readers.delete(watch);
       if (cached !== undefined) {
         flights.release(key, flight);
-        onServed?.(servedBy);
+        onServed?.(servedBy, servedInfo);
         return cached;
       }
-      load = flight.load ?? flight.settledLoad;
+      load = flight.loadOf(cachesOnly) ?? flight.settledLoadOf(cachesOnly);
       // A stale load (its walk overlapped a write) is shared only with a reader that overlapped the same
       // writes: one that began before any of them finished.
       if (load === undefined || (load.stale && (!watch.stale || load.since !== since))) {
-        load = this.#startLoad(flight, ctx, key, loader, ttl, watch.stale, since);
+        load = this.#startLoad(flight, ctx, key, loader, ttl, watch.stale, since, cachesOnly);
       }
     }
     const loaded = ctx.signal ? await raceAbort(load.promise, ctx.signal) : await load.promise;
-    onServed?.(loaded === undefined ? undefined : 'loader');
+    onServed?.(loaded === undefined ? undefined : 'loader', FRESH);
     return loaded;
   }
 
@@ -199,20 +241,21 @@ export class ReadPath<K, V> {
     ttl: number | undefined,
     stale: boolean,
     since: number,
+    cachesOnly: boolean,
   ): SharedLoad<V> {
     const stack = this.#stack;
     const load: SharedLoad<V> = {
-      stale: stale || flight.writing > 0,
+      stale: stale || flight.beingWritten,
       pendingWrite: undefined,
       promise: undefined!,
       since,
     };
-    flight.load = load;
+    flight.setLoad(cachesOnly, load);
     flight.readers.add(load);
     this.loads++;
     load.promise = callLoader(loader, key).then(
       (value) => {
-        if (!load.stale) flight.settledLoad = load;
+        if (!load.stale) flight.setSettledLoad(cachesOnly, load);
         if (value !== undefined && !load.stale && stack.caches.length > 0) {
           stack.backFiller.schedule(
             {
@@ -231,7 +274,7 @@ export class ReadPath<K, V> {
         return value;
       },
       (error: unknown) => {
-        if (!load.stale) flight.settledLoad = load;
+        if (!load.stale) flight.setSettledLoad(cachesOnly, load);
         stack.endRead(load, flight, key);
         throw error;
       },

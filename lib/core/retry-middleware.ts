@@ -1,4 +1,4 @@
-import { ConfigurationError, NotFoundError } from './errors.js';
+import { ConfigurationError, NotFoundError, describeValue } from './errors.js';
 import type { Middleware } from './operation.js';
 
 const retryAllButNotFound = (error: unknown): boolean => !(error instanceof NotFoundError);
@@ -14,7 +14,7 @@ export function retryMiddleware<K, V>(
 ): Middleware<K, V> {
   if (!Number.isInteger(maxRetries) || maxRetries < 0) {
     throw new ConfigurationError(
-      `retryMiddleware: maxRetries must be a whole number >= 0, got ${String(maxRetries)}`,
+      `retryMiddleware: maxRetries must be a whole number >= 0, got ${describeValue(maxRetries)}`,
     );
   }
   if (typeof shouldRetry !== 'function') {

@@ -17,6 +17,14 @@ export interface Store<K, V> {
    * the store answers from it and falls back to `get` on a miss.
    */
   getSync?(key: K): V | undefined;
+  /** Whether the store holds a live value for the key. Without it, `DelegatedStore.has` reads the value. */
+  has?(key: K): Promise<boolean>;
+  /** An atomic swap: writes the value and resolves the one it replaced (`undefined` for none). */
+  getSet?(key: K, value: V, ttl?: number): Promise<V | undefined>;
+  /** Empties the store (its own entries only: a namespace, a prefix). Needed by `DelegatedStore.clear()`. */
+  clear?(): Promise<void>;
+  /** Every key the store holds. Needed on the primary layer by `DelegatedStore.keys()`. */
+  keys?(): AsyncIterable<K>;
 }
 
 export interface ValueWithExpiry<V> {

@@ -1,6 +1,6 @@
 import { Module, type DynamicModule, type Provider } from '@nestjs/common';
 import { DiscoveryModule } from '@nestjs/core';
-import { ConfigurationError } from '../core/errors.js';
+import { ConfigurationError, describeValue } from '../core/errors.js';
 import { DELEGATED_STORE_MODULE_OPTIONS } from './delegated-store.constants.js';
 import type {
   DelegatedStoreInterceptor,
@@ -20,7 +20,7 @@ export class DelegatedStoreModule {
   static forRoot<K, V>(options: DelegatedStoreModuleOptions<K, V>): DynamicModule {
     if (options === null || typeof options !== 'object') {
       throw new ConfigurationError(
-        `DelegatedStoreModule.forRoot needs an options object { layers, ... }, got ${String(options)}`,
+        `DelegatedStoreModule.forRoot needs an options object { layers, ... }, got ${describeValue(options)}`,
       );
     }
     return define('forRoot', options.name, options.isGlobal, options.interceptors, [], {

@@ -1,7 +1,7 @@
 import { Logger, type NestInterceptor, type Provider, type Type } from '@nestjs/common';
 import { DiscoveryService } from '@nestjs/core';
 import { DelegatedStore } from '../core/delegated-store.js';
-import { ConfigurationError } from '../core/errors.js';
+import { ConfigurationError, describeValue } from '../core/errors.js';
 import type { Middleware } from '../core/operation.js';
 import {
   withBackFillCallbacks,
@@ -81,7 +81,7 @@ export function createDelegatedStore<K, V>(
   const what = `DelegatedStoreModule (${describeStore(name)})`;
   if (options === null || typeof options !== 'object') {
     throw new ConfigurationError(
-      `${what}: the options must be an object { layers, ... }, got ${String(options)}`,
+      `${what}: the options must be an object { layers, ... }, got ${describeValue(options)}`,
     );
   }
   const middlewares = optionalArray<Middleware<K, V>>(options.middlewares, 'middlewares', what);
@@ -111,9 +111,7 @@ function storeLogger(name: string | undefined): Logger {
 function optionalArray<T>(value: T[] | undefined, option: string, what: string): T[] {
   if (value === undefined) return [];
   if (!Array.isArray(value)) {
-    throw new ConfigurationError(
-      `${what}: ${option} must be an array, got ${value === null ? 'null' : typeof value}`,
-    );
+    throw new ConfigurationError(`${what}: ${option} must be an array, got ${describeValue(value)}`);
   }
   return value;
 }

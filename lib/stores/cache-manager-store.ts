@@ -1,3 +1,4 @@
+import { describeValue } from '../core/errors.js';
 import type { Cache } from 'cache-manager';
 import type { Store, ValueWithExpiry } from '../core/store.js';
 import { assertSerializable } from './check-serializable.js';
@@ -159,7 +160,7 @@ function wholeTtl(ttl: number | undefined): number | undefined {
   if (ttl === undefined) return undefined;
   if (typeof ttl !== 'number' || !Number.isFinite(ttl) || ttl <= 0) {
     throw new TypeError(
-      `CacheManagerStore: ttl must be a finite number of milliseconds > 0, got ${String(ttl)}`,
+      `CacheManagerStore: ttl must be a finite number of milliseconds > 0, got ${describeValue(ttl)}`,
     );
   }
   return Math.ceil(ttl);

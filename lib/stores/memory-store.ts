@@ -1,5 +1,5 @@
 import { LRUCache } from 'lru-cache';
-import { ConfigurationError } from '../core/errors.js';
+import { ConfigurationError, describeValue } from '../core/errors.js';
 import type { Store, ValueWithExpiry } from '../core/store.js';
 
 export interface MemoryStoreOptions {
@@ -23,11 +23,11 @@ export class MemoryStore<K, V> implements Store<K, V> {
   constructor(options: MemoryStoreOptions = {}) {
     const { max = DEFAULT_MAX, ttl } = options;
     if (typeof max !== 'number' || !Number.isInteger(max) || max < 1) {
-      throw new ConfigurationError(`MemoryStore: max must be a whole number >= 1, got ${String(max)}`);
+      throw new ConfigurationError(`MemoryStore: max must be a whole number >= 1, got ${describeValue(max)}`);
     }
     if (ttl !== undefined && !isTtl(ttl)) {
       throw new ConfigurationError(
-        `MemoryStore: ttl must be a finite number of milliseconds > 0 (or omitted), got ${String(ttl)}`,
+        `MemoryStore: ttl must be a finite number of milliseconds > 0 (or omitted), got ${describeValue(ttl)}`,
       );
     }
     this.#ttl = ttl;
@@ -89,9 +89,23 @@ export class MemoryStore<K, V> implements Store<K, V> {
     return keys.map((key) => this.#withExpiry(key));
   }
 
+  /** Whether a live (unexpired) entry is held; no LRU update. */
+  async has(key: K): Promise<boolean> {
+    return this.#cache.has(key as NonNullable<K>);
+  }
+
   /** Drops every entry. */
   async clear(): Promise<void> {
     this.#cache.clear();
+  }
+
+  /**
+   * The keys of the live entries, most recently used first. A snapshot taken when the iteration starts,
+   * so writes during the iteration do not disturb it.
+   */
+  async *keys(): AsyncGenerator<K> {
+    const keys = [...this.#cache.keys()];
+    for (const key of keys) yield key;
   }
 
   /** Drops every entry, so that a closed store holds no memory. */
@@ -133,6 +147,8 @@ function isTtl(ttl: unknown): ttl is number {
 
 function checkTtl(ttl: unknown): void {
   if (ttl !== undefined && !isTtl(ttl)) {
-    throw new TypeError(`MemoryStore: ttl must be a finite number of milliseconds > 0, got ${String(ttl)}`);
+    throw new TypeError(
+      `MemoryStore: ttl must be a finite number of milliseconds > 0, got ${describeValue(ttl)}`,
+    );
   }
 }

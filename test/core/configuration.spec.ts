@@ -105,3 +105,11 @@ describe('DelegatedStore configuration', () => {
     expect(() => store.use(1 as never)).toThrow(ConfigurationError);
   });
 });
+
+describe('configuration errors name the type of what they got', () => {
+  it('a ttl read from the environment as a string says so', () => {
+    expect(() => new DelegatedStore([{ store: new TestStore(), ttl: '60000' as unknown as number }])).toThrow(
+      'layer 0: ttl must be a finite number of milliseconds > 0, got "60000" (string)',
+    );
+  });
+});

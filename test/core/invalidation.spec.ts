@@ -1,5 +1,10 @@
 import { describe, expect, it } from '@jest/globals';
-import { DelegatedStore, withInvalidationBus, type InvalidationBus } from '../../lib/index.js';
+import {
+  DelegatedStore,
+  withErrorHandler,
+  withInvalidationBus,
+  type InvalidationBus,
+} from '../../lib/index.js';
 import { flush, TestStore } from '../support/test-store.js';
 
 /** An in-process bus: every instance on it hears the others, never itself. */
@@ -125,5 +130,62 @@ describe('a synchronous layer 0', () => {
     expect(syncCalls).toBe(2);
     expect(l0.data.get('cold')).toBe('c');
     expect(store.stats().layers[0]).toMatchObject({ hits: 1, misses: 1, backFills: 1 });
+  });
+});
+
+describe('closing a store with a bus', () => {
+  /** A bus whose publishes and subscription settle when the test says, and that rejects them on close. */
+  function slowBus() {
+    const pending: Array<{ resolve: () => void; reject: (error: unknown) => void }> = [];
+    const events: string[] = [];
+    let closed = false;
+    const bus: InvalidationBus = {
+      publish: (keys) =>
+        new Promise<void>((resolve, reject) => {
+          events.push(`publish ${keys.join(',')}`);
+          pending.push({ resolve: () => (events.push('published'), resolve()), reject });
+        }),
+      subscribe: () =>
+        new Promise<void>((_resolve, reject) => {
+          pending.push({ resolve: () => {}, reject });
+        }),
+      close: async () => {
+        closed = true;
+        events.push('bus closed');
+        for (const call of pending.splice(0)) call.reject(new Error('Connection is closed.'));
+      },
+    };
+    return { bus, pending, events, isClosed: () => closed };
+  }
+
+  it('lets the publishes of the last writes finish before it closes the bus', async () => {
+    const { bus, pending, events } = slowBus();
+    const errors: unknown[] = [];
+    const store = new DelegatedStore<string, string>(
+      [{ store: new TestStore<string>(), local: true }],
+      withInvalidationBus(bus),
+      withErrorHandler((error) => void errors.push(error)),
+    );
+    await store.set('k', 'v');
+    const closing = store.close();
+    await flush();
+    expect(events).toEqual(['publish k']);
+    pending[1].resolve(); // [0] is the subscription, [1] the publish
+    await closing;
+    expect(events).toEqual(['publish k', 'published', 'bus closed']);
+    expect(errors).toEqual([]);
+  });
+
+  it('reports no error for a subscription that the close itself ended', async () => {
+    const { bus } = slowBus();
+    const errors: unknown[] = [];
+    const store = new DelegatedStore<string, string>(
+      [{ store: new TestStore<string>(), local: true }],
+      withInvalidationBus(bus),
+      withErrorHandler((error) => void errors.push(error)),
+    );
+    await store.close();
+    await flush();
+    expect(errors).toEqual([]);
   });
 });

@@ -161,3 +161,39 @@ describe('MemoryStore', () => {
     });
   });
 });
+
+describe('MemoryStore: has, clear, keys', () => {
+  it('has is true for a live entry and false for a missing or expired one', async () => {
+    const store = new MemoryStore<string, string>();
+    await store.set('live', 'v');
+    await store.set('short', 'v', 1);
+    await sleep(10);
+    expect(await store.has('live')).toBe(true);
+    expect(await store.has('short')).toBe(false);
+    expect(await store.has('never')).toBe(false);
+  });
+
+  it('keys yields the live keys only, and clear empties the store', async () => {
+    const store = new MemoryStore<string, number>();
+    await store.set('a', 1);
+    await store.set('b', 2);
+    await store.set('gone', 3, 1);
+    await sleep(10);
+    const keys: string[] = [];
+    for await (const key of store.keys()) keys.push(key);
+    expect(keys.sort()).toEqual(['a', 'b']);
+    await store.clear();
+    expect(store.size).toBe(0);
+  });
+
+  it('keys is a snapshot: deleting during the iteration does not disturb it', async () => {
+    const store = new MemoryStore<string, number>();
+    for (const key of ['a', 'b', 'c']) await store.set(key, 1);
+    const keys: string[] = [];
+    for await (const key of store.keys()) {
+      keys.push(key);
+      await store.delete('c');
+    }
+    expect(keys.sort()).toEqual(['a', 'b', 'c']);
+  });
+});

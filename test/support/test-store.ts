@@ -13,7 +13,17 @@ export function gate(): Gate {
 }
 
 export interface Call {
-  method: 'get' | 'set' | 'delete' | 'getMany' | 'getWithExpiry';
+  method:
+    | 'get'
+    | 'set'
+    | 'delete'
+    | 'getMany'
+    | 'getWithExpiry'
+    | 'has'
+    | 'clear'
+    | 'keys'
+    | 'getSet'
+    | 'deleteMany';
   key: unknown;
   value?: unknown;
   ttl?: number;
@@ -43,20 +53,20 @@ export class TestStore<V = unknown> implements Store<string, V> {
   async get(key: string): Promise<V | undefined> {
     this.calls.push({ method: 'get', key });
     const value = this.data.get(key);
-    await this.#enter('get');
+    await this.enter('get');
     if (value === undefined && this.missAsNotFound) throw new NotFoundError(`${key} not found`);
     return value;
   }
 
   async set(key: string, value: V, ttl?: number): Promise<void> {
     this.calls.push({ method: 'set', key, value, ttl });
-    await this.#enter('set');
+    await this.enter('set');
     this.data.set(key, value);
   }
 
   async delete(key: string): Promise<void> {
     this.calls.push({ method: 'delete', key });
-    await this.#enter('delete');
+    await this.enter('delete');
     this.data.delete(key);
   }
 
@@ -75,7 +85,8 @@ export class TestStore<V = unknown> implements Store<string, V> {
     return this.calls.filter((call) => call.method === method).length;
   }
 
-  async #enter(method: Call['method']): Promise<void> {
+  /** Waits for the gates of `method`, then throws its failure if one is set. */
+  protected async enter(method: Call['method']): Promise<void> {
     const next = this.#nextGates[method]?.shift();
     if (next) await next;
     const gate = this.gates[method];
@@ -98,5 +109,41 @@ export class BatchTestStore<V = unknown> extends TestStore<V> {
     if (failure !== undefined) throw failure;
     await this.gates.getMany;
     return values;
+  }
+}
+
+/** A TestStore with every optional method of API.md §5: has, clear, keys, getSet (atomic), deleteMany. */
+export class FullTestStore<V = unknown> extends TestStore<V> {
+  async has(key: string): Promise<boolean> {
+    this.calls.push({ method: 'has', key });
+    const held = this.data.has(key);
+    await this.enter('has');
+    return held;
+  }
+
+  async clear(): Promise<void> {
+    this.calls.push({ method: 'clear', key: undefined });
+    await this.enter('clear');
+    this.data.clear();
+  }
+
+  async *keys(): AsyncGenerator<string> {
+    this.calls.push({ method: 'keys', key: undefined });
+    await this.enter('keys');
+    for (const key of [...this.data.keys()]) yield key;
+  }
+
+  async getSet(key: string, value: V, ttl?: number): Promise<V | undefined> {
+    this.calls.push({ method: 'getSet', key, value, ttl });
+    await this.enter('getSet');
+    const old = this.data.get(key);
+    this.data.set(key, value);
+    return old;
+  }
+
+  async deleteMany(keys: readonly string[]): Promise<void> {
+    this.calls.push({ method: 'deleteMany', key: [...keys] });
+    await this.enter('deleteMany');
+    for (const key of keys) this.data.delete(key);
   }
 }

@@ -1,4 +1,4 @@
-import { ConfigurationError, DelegatedStoreError } from '../../core/errors.js';
+import { ConfigurationError, DelegatedStoreError, describeValue } from '../../core/errors.js';
 import { methodLabel, storeLabel, type DecoratedMethod } from './decorated-method.js';
 
 /** The arguments of a call could not be turned into a cache key. */
@@ -29,7 +29,7 @@ export function staticMethodError(method: DecoratedMethod): ConfigurationError {
 
 export function invalidTtlError(method: DecoratedMethod, ttl: unknown): ConfigurationError {
   return new ConfigurationError(
-    `${methodLabel(method)}: ttl must be a finite number of milliseconds > 0, got ${String(ttl)}`,
+    `${methodLabel(method)}: ttl must be a finite number of milliseconds > 0, got ${describeValue(ttl)}`,
   );
 }
 
