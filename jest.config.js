@@ -2,7 +2,12 @@
 export default {
   testEnvironment: 'node',
   extensionsToTreatAsEsm: ['.ts'],
-  moduleNameMapper: { '^(\\.{1,2}/.*)\\.js$': '$1' },
+  moduleNameMapper: {
+    '^(\\.{1,2}/.*)\\.js$': '$1',
+    // The package by its own name (examples/ import it as users do): its sources, as in tsconfig "paths".
+    '^nestjs-delegated-store$': '<rootDir>/lib/index.ts',
+    '^nestjs-delegated-store/redis$': '<rootDir>/lib/redis/index.ts',
+  },
   transform: {
     '^.+\\.ts$': ['ts-jest', { useESM: true, tsconfig: 'tsconfig.json' }],
   },

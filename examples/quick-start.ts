@@ -11,7 +11,7 @@ import {
   withMiddlewares,
   type Middleware,
   type Store,
-} from '../lib/index.js';
+} from 'nestjs-delegated-store';
 
 interface User {
   id: string;

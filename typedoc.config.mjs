@@ -1,0 +1,39 @@
+// @ts-check
+/**
+ * The API reference (`npm run docs` → docs/api/): one module per public entry of package.json "exports",
+ * named as users import it, from the TSDoc comments of lib/. Any warning fails the run.
+ */
+import { readFileSync } from 'node:fs';
+
+const pkg = JSON.parse(readFileSync(new URL('./package.json', import.meta.url), 'utf8'));
+
+/** `./dist/lib/redis/index.d.ts` → `lib/redis/index.ts`: the source each public entry is built from. */
+const entries = Object.entries(pkg.exports).map(([subpath, target]) => ({
+  specifier: subpath === '.' ? pkg.name : `${pkg.name}/${subpath.slice(2)}`,
+  source: target.types.replace(/^\.\/dist\//, '').replace(/\.d\.ts$/, '.ts'),
+}));
+
+/** @type {Partial<import('typedoc').TypeDocOptions> & { entryModuleNames: Record<string, string> }} */
+export default {
+  name: pkg.name,
+  entryPoints: entries.map((entry) => entry.source),
+  // Read by scripts/typedoc-entry-names.mjs: the module of lib/redis/index.ts is "nestjs-delegated-store/redis".
+  entryModuleNames: Object.fromEntries(entries.map((entry) => [entry.source, entry.specifier])),
+  plugin: ['./scripts/typedoc-entry-names.mjs'],
+  tsconfig: 'tsconfig.build.json',
+  out: 'docs/api',
+  readme: 'README.md',
+  excludePrivate: true,
+  excludeInternal: true,
+  treatWarningsAsErrors: true,
+  validation: {
+    notExported: true,
+    invalidLink: true,
+    invalidPath: true,
+    rewrittenLink: true,
+    notDocumented: false,
+  },
+  // TODO: `Loader` (lib/core/read-path.ts) is the type of getOrLoad's loader but not exported; API.md
+  // writes it inline, `(key: K) => Promise<V | undefined>`. Drop this line once the signature says so.
+  intentionallyNotExported: ['lib/core/read-path.ts:Loader'],
+};
