@@ -10,3 +10,4 @@ export type {
   DelegatedStoreInterceptor,
 } from './delegated-store-module-options.interface.js';
 export * from './decorators/index.js';
+export * from './http/index.js';
