@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, expect, it } from '@jest/globals';
-import type { DelegatedStore} from '../../../lib/index.js';
+import type { DelegatedStore } from '../../../lib/index.js';
 import { getDelegatedStoreToken } from '../../../lib/index.js';
 import { deriveUserView, USER_VIEW_KINDS } from '../../../sample-app/src/users/user-views.js';
 import type { User } from '../../../sample-app/src/users/user.js';
