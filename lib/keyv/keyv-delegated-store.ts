@@ -1,5 +1,4 @@
 import { EventEmitter } from 'node:events';
-import type { KeyvStoreAdapter, StoredData } from 'keyv';
 import { DelegatedStore } from '../core/delegated-store.js';
 import { ConfigurationError, describeValue } from '../core/errors.js';
 import type { OperationOptions } from '../core/operation.js';
@@ -34,8 +33,11 @@ const CLEAR_BATCH = 500;
  *   unchanged, and `expires` stays with the value for Keyv's and cache-manager's own expiry checks;
  * - `ttl` is in milliseconds: it becomes the ttl of every cache layer for that entry (`set(…, { ttl })`);
  *   without one, each layer's own `ttl` applies.
+ *
+ * It is a `KeyvStoreAdapter` of Keyv 5 by its shape (checked by the type tests), without importing
+ * Keyv's types: nobody who does not use it needs keyv installed to compile against this package.
  */
-export class KeyvDelegatedStore extends EventEmitter implements KeyvStoreAdapter {
+export class KeyvDelegatedStore extends EventEmitter {
   /** Assigned by Keyv (its `namespace` option, `'keyv'` by default): `clear()` and `iterator()` keep to it. */
   namespace?: string;
   /** Keyv and its test suite read and write options here; `url` is read by Keyv's constructor. */
@@ -67,11 +69,11 @@ export class KeyvDelegatedStore extends EventEmitter implements KeyvStoreAdapter
   }
 
   /** The stored envelope (a string, or an object when Keyv does not serialise), or `undefined`. */
-  async get<Value>(key: string): Promise<StoredData<Value> | undefined> {
+  async get(key: string): Promise<any> {
     return this.#store.get(this.#key(key), CACHES_ONLY);
   }
 
-  async getMany<Value>(keys: string[]): Promise<Array<StoredData<Value | undefined>>> {
+  async getMany(keys: string[]): Promise<any[]> {
     if (keys.length === 0) return [];
     return this.#store.getMany(
       keys.map((key) => this.#key(key)),

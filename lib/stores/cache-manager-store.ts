@@ -1,6 +1,5 @@
 import { ConfigurationError, describeValue } from '../core/errors.js';
 import type { Cache } from 'cache-manager';
-import type { Keyv } from 'keyv';
 import type { Store, ValueWithExpiry } from '../core/store.js';
 import { assertSerializable } from './check-serializable.js';
 
@@ -8,6 +7,16 @@ import { assertSerializable } from './check-serializable.js';
 interface RawEntry {
   value?: unknown;
   expires?: number | null;
+}
+
+/** The part of a Keyv 5 instance (`cache.stores[i]`) that has, clear and keys use (no import of keyv's types). */
+interface Keyv {
+  readonly store: unknown;
+  readonly namespace: string | undefined;
+  readonly useKeyPrefix: boolean;
+  iterator?: (namespace?: string) => AsyncIterable<unknown>;
+  has(key: string): Promise<boolean>;
+  clear(): Promise<void>;
 }
 
 /** The part of a Keyv instance (`cache.stores[i]`) used to read a value and its expiry in one round trip. */
@@ -185,7 +194,7 @@ export class CacheManagerStore<V> implements Store<string, V> {
     const usable = stores.every(
       (keyv) => typeof keyv?.has === 'function' && typeof keyv?.clear === 'function' && 'store' in keyv,
     );
-    return usable ? (stores as Keyv[]) : undefined;
+    return usable ? (stores as unknown as Keyv[]) : undefined;
   }
 
   /** For a Cache without Keyv stores: `ttl(key)` answers the expiry timestamp, or undefined for none. */
