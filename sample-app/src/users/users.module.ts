@@ -3,6 +3,7 @@ import { MetricsModule } from '../metrics/metrics.module.js';
 import { StoreMetrics } from '../metrics/store-metrics.js';
 import { createUserStoreModule } from './store/user-store.module.js';
 import { UserPreheater } from './store/user-preheater.js';
+import { UserStorageModule } from './store/user-storage.module.js';
 import { UsersController } from './users.controller.js';
 import { UsersService } from './users.service.js';
 
@@ -12,7 +13,7 @@ export class UsersModule {
   static forRoot(): DynamicModule {
     return {
       module: UsersModule,
-      imports: [createUserStoreModule(), MetricsModule],
+      imports: [createUserStoreModule(), UserStorageModule, MetricsModule],
       controllers: [UsersController],
       providers: [UsersService, UserPreheater, StoreMetrics],
     };
