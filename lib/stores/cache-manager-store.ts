@@ -1,5 +1,4 @@
 import { ConfigurationError, describeValue } from '../core/errors.js';
-import type { Cache } from 'cache-manager';
 import type { Store, ValueWithExpiry } from '../core/store.js';
 import { assertSerializable } from './check-serializable.js';
 
@@ -26,6 +25,22 @@ interface RawReader {
 }
 
 /**
+ * The part of a cache-manager 7 `Cache` (what `createCache()` returns) that the layer uses. Declared here
+ * by shape, so that the package's types need no `cache-manager` installed by users who do not use it.
+ */
+export interface CacheManagerCache {
+  get<T>(key: string): Promise<T | undefined>;
+  set<T>(key: string, value: T, ttl?: number): Promise<T>;
+  del(key: string): Promise<boolean>;
+  mget<T>(keys: string[]): Promise<Array<T | undefined>>;
+  mset<T>(list: Array<{ key: string; value: T; ttl?: number }>): Promise<unknown>;
+  mdel(keys: string[]): Promise<boolean>;
+  ttl(key: string): Promise<number | undefined>;
+  clear(): Promise<boolean>;
+  disconnect?(): Promise<unknown>;
+}
+
+/**
  * A layer over any cache-manager 7 `Cache`, hence over any Keyv store (Redis, Valkey, Postgres, SQLite...).
  *
  * - A miss is `undefined` (what cache-manager and Keyv answer); a stored `null` comes back as `null`.
@@ -35,9 +50,9 @@ interface RawReader {
  * - A `set` without ttl uses the cache's default ttl (`createCache({ ttl })`) when it has one.
  */
 export class CacheManagerStore<V> implements Store<string, V> {
-  readonly #cache: Cache;
+  readonly #cache: CacheManagerCache;
 
-  constructor(cache: Cache) {
+  constructor(cache: CacheManagerCache) {
     if (cache === null || typeof cache !== 'object' || typeof cache.get !== 'function') {
       throw new TypeError(
         'CacheManagerStore needs a cache-manager Cache, such as the result of createCache()',
