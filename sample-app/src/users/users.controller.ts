@@ -28,10 +28,13 @@ interface HeaderSink {
   setHeader(name: string, value: string): unknown;
 }
 
-/** The layer that answered, in a response header: `x-cache-layer: memory | redis | database | loader`. */
+/**
+ * The layer that answered, in a response header: `x-cache-layer: memory | redis | database | loader`,
+ * with `; stale` when the value was past its ttl (served within grace while it is refreshed).
+ */
 function cacheLayerHeader(response: HeaderSink): ServedBy {
-  return (layer) => {
-    if (layer !== undefined) response.setHeader('x-cache-layer', layer);
+  return (layer, { stale }) => {
+    if (layer !== undefined) response.setHeader('x-cache-layer', stale ? `${layer}; stale` : layer);
   };
 }
 

@@ -4,6 +4,7 @@ import { StoreMetrics } from '../metrics/store-metrics.js';
 import { createUserStoreModule } from './store/user-store.module.js';
 import { UserPreheater } from './store/user-preheater.js';
 import { UserStorageModule } from './store/user-storage.module.js';
+import { CacheAdminController } from '../cache-admin/cache-admin.controller.js';
 import { UsersController } from './users.controller.js';
 import { UsersService } from './users.service.js';
 
@@ -14,7 +15,7 @@ export class UsersModule {
     return {
       module: UsersModule,
       imports: [createUserStoreModule(), UserStorageModule, MetricsModule],
-      controllers: [UsersController],
+      controllers: [UsersController, CacheAdminController],
       providers: [UsersService, UserPreheater, StoreMetrics],
     };
   }

@@ -1,7 +1,12 @@
 import { Injectable, NotFoundException } from '@nestjs/common';
 import { Counter, Registry } from 'prom-client';
 // Value imports: both are injected by their class (emitDecoratorMetadata).
-import { DelegatedCached, DelegatedEvict, DelegatedStore } from '../../../lib/index.js';
+import {
+  DelegatedCached,
+  DelegatedEvict,
+  DelegatedStore,
+  type OperationOptions,
+} from '../../../lib/index.js';
 import { ResponseCache } from '../http-cache/response-cache.js';
 import type { UserBody } from './user.body.js';
 import { userKey, userSummaryKey, userViewKey } from './user-keys.js';
@@ -12,8 +17,11 @@ import type { User } from './user.js';
 import type { UserStats } from './user-stats.js';
 import { UsersRepository } from './users.repository.js';
 
-/** Tells the caller which layer answered a read (`memory`, `redis`, `database`, or `loader`). */
-export type ServedBy = (layer: string | undefined) => void;
+/**
+ * Tells the caller which layer answered a read (`memory`, `redis`, `database`, or `loader`), and whether
+ * the value was stale (past its ttl, within the layer's grace, being refreshed in the background).
+ */
+export type ServedBy = NonNullable<OperationOptions['onServed']>;
 
 /** Every read and write goes through the user store; the database is its last layer. */
 @Injectable()
