@@ -8,7 +8,8 @@ import { afterEach, expect, it } from '@jest/globals';
 import type { LoggerService } from '@nestjs/common';
 import { Test } from '@nestjs/testing';
 import { randomUUID } from 'node:crypto';
-import { DelegatedStore, DelegatedStoreModule, MemoryStore } from '../../lib/index.js';
+import type { DelegatedStore } from '../../lib/index.js';
+import { DelegatedStoreModule, MemoryStore } from '../../lib/index.js';
 import { RedisInvalidationBus } from '../../lib/redis/index.js';
 import { describeWithRedis, REDIS_URL } from '../support/services.js';
 
