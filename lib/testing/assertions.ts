@@ -31,8 +31,12 @@ export function ensure(condition: boolean, message: string): asserts condition {
   assert.ok(condition, message);
 }
 
-/** The message of whatever a store rejected with. */
+/**
+ * The message of whatever a store rejected with. Not `instanceof Error`: under jest, an error made by
+ * Node's own modules comes from another realm.
+ */
 export function reasonOf(error: unknown): string {
-  if (error instanceof Error) return `${error.name}: ${error.message}`;
+  const { name, message } = (error ?? {}) as { name?: unknown; message?: unknown };
+  if (typeof message === 'string') return `${typeof name === 'string' ? name : 'Error'}: ${message}`;
   return show(error);
 }
