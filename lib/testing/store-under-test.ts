@@ -3,6 +3,7 @@ import type { Store } from '../core/store.js';
 
 /** A store and how to release what making it opened (a connection, a table, a temporary file). */
 export interface StoreWithCleanup<K, V> {
+  /** The store the suite checks. */
   store: Store<K, V>;
   /** Called once after the suite's last test. Default: the store's `close()`, when it has one. */
   cleanup?(): void | Promise<void>;
