@@ -5,8 +5,11 @@ import type { Store } from '../core/store.js';
 export interface StoreWithCleanup<K, V> {
   /** The store the suite checks. */
   store: Store<K, V>;
-  /** Called once after the suite's last test. Default: the store's `close()`, when it has one. */
-  cleanup?(): void | Promise<void>;
+  /**
+   * Called once after the suite's last test, and awaited (what it returns is not used, so
+   * `() => db.close()` fits). Default: the store's `close()`, when it has one.
+   */
+  cleanup?(): unknown;
 }
 
 /**
