@@ -10,8 +10,8 @@ import type { StoreErrorSource } from './options.js';
 export interface BackFillEntry<K, V> {
   key: K;
   value: V;
-  /** Epoch ms when the source's entry expires: no copy may outlive it. */
-  expiresAt: number | undefined;
+  /** Epoch ms until which the source's entry is fresh: no copy is fresh longer. Undefined: no bound. */
+  freshUntil: number | undefined;
   ticket: ReadTicket;
 }
 
@@ -26,8 +26,13 @@ export interface BackFillJob<K, V> {
   targets: LayerRuntime<K, V>[];
   /** Where the values were found; `layers.length` for a loader. */
   sourceLayerIndex: number;
-  /** Replaces each target's ttl (a load with `options.ttl`). */
+  /** Replaces each target's ttl (a load with `options.ttl`); for a known miss, its ttl. */
   ttl: number | undefined;
+  /**
+   * The values are known-miss markers (withNegativeCaching): written without grace, and reported to no
+   * callback, event or counter, since they are not values.
+   */
+  knownMiss?: boolean;
 }
 
 /**
@@ -97,7 +102,7 @@ export class BackFiller<K, V> {
       let writes = entries.map((entry) => ({
         key: entry.key,
         value: entry.value,
-        ttl: copyTtl(job.ttl ?? layer.ttl, entry.expiresAt),
+        ttl: writeTtl(job, layer, entry),
       }));
       if (writes.some(expired)) {
         // A source entry expired meanwhile: its copy would be born dead, here and in every later layer.
@@ -106,6 +111,7 @@ export class BackFiller<K, V> {
         if (entries.length === 0) return;
       }
       const written = await this.#write(layer, entries, writes, job.ctx);
+      if (job.knownMiss) continue;
       for (let i = 0; i < entries.length; i++) {
         if (written[i]) {
           layer.backFills++;
@@ -123,7 +129,7 @@ export class BackFiller<K, V> {
         this.dropped++;
         return;
       }
-      const ttl = copyTtl(job.ttl ?? layer.ttl, entry.expiresAt);
+      const ttl = writeTtl(job, layer, entry);
       if (ttl !== undefined && ttl <= 0) return;
       const write = layer.set(key, value, ttl);
       ticket.pendingWrite = write;
@@ -136,6 +142,7 @@ export class BackFiller<K, V> {
       } finally {
         ticket.pendingWrite = undefined;
       }
+      if (job.knownMiss) continue;
       layer.backFills++;
       this.#report(job.ctx, entry, layer, job.sourceLayerIndex);
     }
@@ -232,9 +239,11 @@ export class BackFiller<K, V> {
 
 const expired = (write: { ttl: number | undefined }) => write.ttl !== undefined && write.ttl <= 0;
 
-/** The ttl of a copy: the layer's ttl, cut to what the source entry has left. */
-function copyTtl(ttl: number | undefined, expiresAt: number | undefined): number | undefined {
-  if (expiresAt === undefined) return ttl;
-  const left = Math.floor(expiresAt - Date.now());
-  return ttl === undefined ? left : Math.min(ttl, left);
+/**
+ * The ttl of a copy in `layer`: the job's ttl or the layer's, cut to what the source entry has left
+ * fresh, plus the layer's grace. A known miss keeps the ttl it was given, without grace.
+ */
+function writeTtl<K, V>(job: BackFillJob<K, V>, layer: LayerRuntime<K, V>, entry: BackFillEntry<K, V>) {
+  if (job.knownMiss) return layer.writeTtl(job.ttl, entry.freshUntil, false);
+  return layer.writeTtl(job.ttl ?? layer.ttl, entry.freshUntil);
 }

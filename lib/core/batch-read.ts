@@ -1,13 +1,16 @@
 import { raceAbort } from './abort.js';
 import type { BackFillEntry } from './backfill.js';
 import { NotFoundError } from './errors.js';
-import type { KeyFlight, SharedWalk } from './key-flight.js';
+import type { KeyFlight, SharedRefresh, SharedWalk } from './key-flight.js';
+import { isKnownMiss } from './known-miss.js';
 import type { LayerRuntime } from './layer-runtime.js';
 import type { LayerStack } from './layer-stack.js';
-import type { OperationContext } from './operation.js';
+import type { OperationContext, ServedInfo } from './operation.js';
+import type { Refresher } from './refresh.js';
 import type { ValueWithExpiry } from './store.js';
 
 const noop = () => {};
+const FRESH: ServedInfo = Object.freeze({ stale: false });
 /** A key whose read failed in a batch: a miss that is counted as an error, not as a miss. */
 const FAILED_READ: ValueWithExpiry<never> = Object.freeze({ value: undefined as never });
 
@@ -17,9 +20,11 @@ const FAILED_READ: ValueWithExpiry<never> = Object.freeze({ value: undefined as 
  */
 export class BatchRead<K, V> {
   readonly #stack: LayerStack<K, V>;
+  readonly #refresher: Refresher<K, V>;
 
-  constructor(stack: LayerStack<K, V>) {
+  constructor(stack: LayerStack<K, V>, refresher: Refresher<K, V>) {
     this.#stack = stack;
+    this.#refresher = refresher;
   }
 
   async getMany(
@@ -70,6 +75,7 @@ export class BatchRead<K, V> {
   async #walk(ctx: OperationContext, entries: BatchEntry<K, V>[], cachesOnly: boolean): Promise<void> {
     const stack = this.#stack;
     let missing = entries;
+    let refreshing: Array<[BatchEntry<K, V>, SharedRefresh<V>]> | undefined;
     try {
       for (const layer of stack.walkedLayers(cachesOnly)) {
         if (missing.length === 0) break;
@@ -77,24 +83,63 @@ export class BatchRead<K, V> {
         const values = await this.#read(layer, missing, ctx);
         const stillMissing: BatchEntry<K, V>[] = [];
         const found: BackFillEntry<K, V>[] = [];
+        const knownMisses: BackFillEntry<K, V>[] = [];
+        const now = layer.needsExpiry ? Date.now() : 0;
         missing.forEach((entry, i) => {
           const answer = values[i];
-          if (answer === undefined || answer.value === undefined) {
+          let value = answer?.value;
+          if (value !== undefined && stack.negativeTtl === undefined && isKnownMiss(value)) value = undefined;
+          // An entry past its grace that its store still returns (a lazily expiring store) is a miss.
+          if (
+            value !== undefined &&
+            layer.needsExpiry &&
+            answer!.expiresAt !== undefined &&
+            now >= answer!.expiresAt
+          ) {
+            value = undefined;
+          }
+          if (value === undefined) {
             if (answer !== FAILED_READ) layer.misses++;
             stillMissing.push(entry);
             return;
           }
+          const freshUntil =
+            answer!.expiresAt === undefined ? undefined : layer.freshUntil(answer!.expiresAt);
+          if (isKnownMiss(value)) {
+            // A known miss: undefined for this key, nothing lower is read, faster layers get the marker.
+            layer.misses++;
+            entry.settle(undefined);
+            if (layer.index > 0 && !entry.stale)
+              knownMisses.push({ key: entry.key, value, freshUntil, ticket: entry });
+            else stack.endRead(entry, entry.flight, entry.key);
+            return;
+          }
           layer.hits++;
-          entry.servedBy = layer.index;
-          entry.settle(answer.value);
+          entry.servedName = layer.name;
+          entry.settle(value);
+          if (layer.needsExpiry && freshUntil !== undefined) {
+            const left = freshUntil - now;
+            const stale = left <= 0;
+            if (stale || (layer.refreshAhead > 0 && left < layer.refreshAhead)) {
+              if (stale) layer.staleHits += entry.active;
+              const refresh = this.#refresher.start(ctx, entry.key, layer, cachesOnly, undefined, undefined);
+              if (stale) {
+                // Served stale, never written back: the refresh writes the fresh value.
+                if (refresh) (refreshing ??= []).push([entry, refresh]);
+                stack.endRead(entry, entry.flight, entry.key);
+                return;
+              }
+            }
+          }
           if (layer.index > 0 && !entry.stale) {
-            found.push({ key: entry.key, value: answer.value, expiresAt: answer.expiresAt, ticket: entry });
+            found.push({ key: entry.key, value, freshUntil, ticket: entry });
           } else {
             if (layer.index > 0) stack.backFiller.dropped++;
             stack.endRead(entry, entry.flight, entry.key);
           }
         });
-        if (found.length > 0) this.#backFill(ctx, layer.index, found, cachesOnly);
+        if (found.length > 0) this.#backFill(ctx, layer.index, found, cachesOnly, false);
+        if (knownMisses.length > 0) this.#backFill(ctx, layer.index, knownMisses, cachesOnly, true);
         missing = stillMissing;
       }
       for (const entry of missing) {
@@ -106,11 +151,39 @@ export class BatchRead<K, V> {
         entry.fail(error);
         stack.endRead(entry, entry.flight, entry.key);
       }
+      return;
     }
+    if (refreshing !== undefined && stack.staleTimeout > 0) await this.#awaitRefreshes(refreshing);
+  }
+
+  /** withStaleTimeout: the refreshed values that arrive in time replace the stale ones (one timer). */
+  async #awaitRefreshes(refreshing: Array<[BatchEntry<K, V>, SharedRefresh<V>]>): Promise<void> {
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const timedOut = new Promise<void>((resolve) => (timer = setTimeout(resolve, this.#stack.staleTimeout)));
+    const arrivals = refreshing.map(([entry, refresh]) =>
+      refresh.promise.then(
+        (outcome) => {
+          if (outcome === undefined || entry.refreshedInTime === false) return;
+          entry.value = outcome.value;
+          entry.servedName = outcome.layerName;
+          entry.refreshedInTime = true;
+        },
+        () => {},
+      ),
+    );
+    await Promise.race([Promise.all(arrivals), timedOut]);
+    clearTimeout(timer);
+    for (const [entry] of refreshing) entry.refreshedInTime ??= false;
   }
 
   /** The keys found in one layer are written back together: one setMany per layer above, when it has one. */
-  #backFill(ctx: OperationContext, found: number, entries: BackFillEntry<K, V>[], cachesOnly: boolean): void {
+  #backFill(
+    ctx: OperationContext,
+    found: number,
+    entries: BackFillEntry<K, V>[],
+    cachesOnly: boolean,
+    knownMiss: boolean,
+  ): void {
     const stack = this.#stack;
     stack.backFiller.schedule(
       {
@@ -118,7 +191,8 @@ export class BatchRead<K, V> {
         entries,
         targets: stack.backFillTargets(found, cachesOnly),
         sourceLayerIndex: found,
-        ttl: undefined,
+        ttl: knownMiss ? stack.negativeTtl : undefined,
+        knownMiss,
       },
       () => {
         for (const { ticket } of entries) {
@@ -140,7 +214,7 @@ export class BatchRead<K, V> {
   ): Promise<Array<ValueWithExpiry<V> | undefined>> {
     const keys = entries.map((entry) => entry.key);
     const store = layer.store;
-    const withExpiry = layer.index > 0;
+    const withExpiry = layer.index > 0 || layer.needsExpiry;
     // A batch call when the layer has one, unless it would lose the expiry a backfill needs.
     const batch =
       withExpiry && store.getManyWithExpiry
@@ -196,7 +270,10 @@ class BatchEntry<K, V> implements SharedWalk<V> {
   pendingWrite: Promise<unknown> | undefined = undefined;
   active = 1;
   abortReason: unknown = undefined;
-  servedBy = -1;
+  servedName: string | undefined = undefined;
+  servedInfo: ServedInfo = FRESH;
+  /** withStaleTimeout: whether the refresh of a stale value arrived in time (undefined while waiting). */
+  refreshedInTime: boolean | undefined = undefined;
   /** The positions of this key in the getMany's key list (duplicates allowed). */
   readonly positions: number[] = [];
   value: V | undefined = undefined;

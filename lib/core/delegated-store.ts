@@ -4,6 +4,7 @@ import { BatchRead } from './batch-read.js';
 import { ChangeCallbacks } from './change-callbacks.js';
 import { ConfigurationError, StoreClosedError, describeValue } from './errors.js';
 import { CLEAR_ALL_KEYS, type InvalidationBus } from './invalidation-bus.js';
+import { RESERVED_PROPERTY } from './known-miss.js';
 import type { LayerRuntime } from './layer-runtime.js';
 import { validateLayers } from './layer-runtime.js';
 import { LayerStack } from './layer-stack.js';
@@ -61,6 +62,9 @@ export class DelegatedStore<K, V> {
       middlewares: [],
       errorHandlers: [],
       maxPendingBackFills: DEFAULT_MAX_PENDING_BACKFILLS,
+      staleTimeout: 0,
+      negativeTtl: undefined,
+      ttlJitter: 0,
     };
     options.forEach((option, index) => {
       if (typeof option !== 'function') {
@@ -71,17 +75,12 @@ export class DelegatedStore<K, V> {
       option(config);
     });
     this.#errorHandlers = config.errorHandlers;
-    this.#stack = new LayerStack(
-      layers,
-      config.backFillCallbacks,
-      config.maxPendingBackFills,
-      this.#reportError,
-    );
+    this.#stack = new LayerStack(layers, config, this.#reportError);
     this.#layers = layers.map((layer, index) =>
       Object.freeze({ ...layer, name: this.#stack.layers[index].name }),
     );
     this.#reader = new ReadPath(this.#stack);
-    this.#batchReader = new BatchRead(this.#stack);
+    this.#batchReader = new BatchRead(this.#stack, this.#reader.refresher);
     this.#writer = new WritePath(
       this.#stack,
       new ChangeCallbacks(config.onChange, config.onDelete, this.#reportError),
@@ -260,9 +259,10 @@ export class DelegatedStore<K, V> {
     return this.#stack.backFiller.dropped;
   }
 
-  /** Resolves when every backfill scheduled before the call has settled. */
-  drain(): Promise<void> {
-    return this.#stack.backFiller.drain();
+  /** Resolves when every backfill scheduled before the call (and every background refresh) has settled. */
+  async drain(): Promise<void> {
+    await this.#reader.refresher.drain();
+    await this.#stack.backFiller.drain();
   }
 
   /** Drains, closes the bus and every layer store that has close(), completes backFill$. Idempotent. */
@@ -291,7 +291,10 @@ export class DelegatedStore<K, V> {
         throw new ConfigurationError('a middleware must return a function (ctx, key, value) => Promise');
       }
     }
-    this.#hotLayer = this.#middlewares.length === 0 && !this.#closing ? this.#stack.syncLayer : undefined;
+    const sync = this.#stack.syncLayer;
+    // The hot path reads layer 0 with no freshness and no known misses to tell apart.
+    const plain = sync !== undefined && !sync.needsExpiry && this.#stack.negativeTtl === undefined;
+    this.#hotLayer = this.#middlewares.length === 0 && !this.#closing && plain ? sync : undefined;
     return chain;
   }
 
@@ -395,8 +398,17 @@ export class DelegatedStore<K, V> {
   }
 
   #checkValue(value: V, operation: string): Promise<never> | undefined {
-    if (value !== undefined) return undefined;
-    return Promise.reject(new TypeError(`${operation}: value must not be undefined (use delete)`));
+    if (value === undefined) {
+      return Promise.reject(new TypeError(`${operation}: value must not be undefined (use delete)`));
+    }
+    if (typeof value === 'object' && value !== null && Object.hasOwn(value, RESERVED_PROPERTY)) {
+      return Promise.reject(
+        new TypeError(
+          `${operation}: the value has a property named "${RESERVED_PROPERTY}", which the store reserves for its own entries; rename it`,
+        ),
+      );
+    }
+    return undefined;
   }
 
   #checkOpen(): Promise<never> | undefined {
@@ -538,7 +550,7 @@ export class DelegatedStore<K, V> {
 
   async #close(): Promise<void> {
     if (this.#writesInFlight > 0) await new Promise<void>((resolve) => (this.#writesIdle = resolve));
-    await this.#stack.backFiller.drain();
+    await this.drain();
     // The publishes of the last writes go out before the bus closes: other instances still hear of them.
     while (this.#publishes.size > 0) await Promise.allSettled([...this.#publishes]);
     if (this.#bus) {

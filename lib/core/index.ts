@@ -32,7 +32,11 @@ export {
   withOnChangeCallbacks,
   withOnDelete,
   withOnDeleteCallbacks,
+  withStaleTimeout,
+  withNegativeCaching,
+  withTtlJitter,
 } from './options.js';
+export { KNOWN_MISS, isKnownMiss } from './known-miss.js';
 export type {
   DelegatedStoreOption,
   DelegatedStoreConfig,

@@ -1,3 +1,5 @@
+import type { ServedInfo } from './operation.js';
+
 /**
  * A read that may still write the value it found back into the layers (a walk's backfill, a load's
  * write). A write of the same key marks it stale; a stale reader writes nothing more.
@@ -14,8 +16,21 @@ export interface SharedWalk<V> extends ReadTicket {
   /** Readers still waiting for it; a walk whose readers all aborted stops before the next layer. */
   active: number;
   abortReason: unknown;
-  /** The index of the layer that served the value; -1 for a miss or while walking. */
-  servedBy: number;
+  /** The name of the layer that served the value (`'loader'` for a refresh's load); undefined for a miss. */
+  servedName: string | undefined;
+  /** Whether the value served was stale (and, internally, whether the miss was a known miss). */
+  servedInfo: ServedInfo;
+}
+
+/** What a background refresh found: a fresh value and where it came from; undefined when it found none. */
+export interface RefreshOutcome<V> {
+  value: V;
+  layerName: string;
+}
+
+/** The background refresh of a stale (or nearly stale) entry, shared by every reader of the key. */
+export interface SharedRefresh<V> extends ReadTicket {
+  promise: Promise<RefreshOutcome<V> | undefined>;
 }
 
 /** A loader call shared by every concurrent getOrLoad of one key. */
@@ -33,6 +48,8 @@ export class KeyFlight<V> {
   /** The shared load after a walk of every layer; `cacheLoad` after a walk of the caches only. */
   load: SharedLoad<V> | undefined;
   cacheLoad: SharedLoad<V> | undefined;
+  /** The background refresh of the key in flight. */
+  refresh: SharedRefresh<V> | undefined;
   /**
    * The last load of the key that no write has superseded, kept while the flight lives: a getOrLoad
    * whose walk missed because it read the layers before that load's write landed uses its result (or
@@ -72,6 +89,7 @@ export class KeyFlight<V> {
     this.cacheLoad = undefined;
     this.settledLoad = undefined;
     this.cacheSettledLoad = undefined;
+    this.refresh = undefined;
     for (const reader of this.readers) reader.stale = true;
   }
 
@@ -108,6 +126,7 @@ export class KeyFlight<V> {
     if (this.cacheWalk === reader) this.cacheWalk = undefined;
     if (this.load === reader) this.load = undefined;
     if (this.cacheLoad === reader) this.cacheLoad = undefined;
+    if (this.refresh === reader) this.refresh = undefined;
     this.readers.delete(reader);
   }
 
@@ -143,6 +162,7 @@ export class KeyFlight<V> {
       this.cacheWalk === undefined &&
       this.load === undefined &&
       this.cacheLoad === undefined &&
+      this.refresh === undefined &&
       this.readers.size === 0 &&
       this.writing === 0 &&
       !this.#writeLocked

@@ -15,14 +15,25 @@ export class LayerRuntime<K, V> {
   readonly ttl: number | undefined;
   readonly timeout: number | undefined;
   readonly local: boolean;
+  /** Ms an entry stays servable (stale) after its ttl ran out; 0: none. */
+  readonly grace: number;
+  /** Ms: a read of a fresh entry with less fresh time left than this refreshes it; 0: none. */
+  readonly refreshAhead: number;
+  /** Whether a read of this layer needs the entry's expiry (to tell fresh from stale). */
+  readonly needsExpiry: boolean;
+  /** `withTtlJitter`'s fraction for the writes of this layer; 0: none. */
+  readonly #jitter: number;
   hits = 0;
   misses = 0;
   errors = 0;
   backFills = 0;
+  staleHits = 0;
+  refreshes = 0;
+  refreshFailures = 0;
   readonly #deadlines: DeadlineQueue | undefined;
   readonly #onTimeout: () => Error;
 
-  constructor(layer: Layer<K, V>, index: number) {
+  constructor(layer: Layer<K, V>, index: number, jitter = 0) {
     this.index = index;
     this.name = layer.name ?? `layer${index}`;
     this.store = layer.store;
@@ -30,6 +41,10 @@ export class LayerRuntime<K, V> {
     this.ttl = layer.ttl;
     this.timeout = layer.timeout;
     this.local = layer.local === true;
+    this.grace = layer.grace ?? 0;
+    this.refreshAhead = layer.refreshAhead ?? 0;
+    this.needsExpiry = this.grace > 0 || this.refreshAhead > 0;
+    this.#jitter = this.primary ? 0 : jitter;
     this.#deadlines = layer.timeout === undefined ? undefined : new DeadlineQueue(layer.timeout);
     this.#onTimeout = () => new LayerTimeoutError(this.name, this.timeout ?? 0);
   }
@@ -139,6 +154,26 @@ export class LayerRuntime<K, V> {
     }
   }
 
+  /**
+   * The ttl to write this layer with: the logical ttl (jittered, cut to the time the source entry has
+   * left fresh), plus the layer's grace. `undefined`: no expiry; 0 or less: the entry would be born expired.
+   */
+  writeTtl(ttl: number | undefined, sourceFreshUntil?: number, withGrace = true): number | undefined {
+    let fresh = ttl;
+    if (fresh !== undefined && this.#jitter > 0) fresh *= 1 - this.#jitter * Math.random();
+    if (sourceFreshUntil !== undefined) {
+      const left = Math.floor(sourceFreshUntil - Date.now());
+      fresh = fresh === undefined ? left : Math.min(fresh, left);
+    }
+    if (fresh === undefined || fresh <= 0 || this.grace === 0 || !withGrace) return fresh;
+    return fresh + this.grace;
+  }
+
+  /** When an entry of this layer that expires at `expiresAt` stops being fresh. */
+  freshUntil(expiresAt: number): number {
+    return expiresAt - this.grace;
+  }
+
   stats(): LayerStats {
     return {
       name: this.name,
@@ -146,6 +181,9 @@ export class LayerRuntime<K, V> {
       misses: this.misses,
       errors: this.errors,
       backFills: this.backFills,
+      staleHits: this.staleHits,
+      refreshes: this.refreshes,
+      refreshFailures: this.refreshFailures,
     };
   }
 
@@ -177,6 +215,40 @@ function isPromiseLike<T>(value: T | PromiseLike<T>): value is PromiseLike<T> {
   return value !== null && typeof value === 'object' && typeof (value as PromiseLike<T>).then === 'function';
 }
 
+/** grace and refreshAhead need a ttl, a store that tells expiries, and a layer that is not the primary. */
+function checkFreshness<K, V>(
+  label: string,
+  layer: Layer<K, V>,
+  grace: unknown,
+  refreshAhead: unknown,
+): void {
+  for (const [option, value] of [
+    ['grace', grace],
+    ['refreshAhead', refreshAhead],
+  ] as const) {
+    if (value === undefined) continue;
+    checkMilliseconds(value, `${label}: ${option}`);
+    if (layer.primary) {
+      throw new ConfigurationError(
+        `${label}: ${option} is for cache layers; the primary layer is the source of truth and never stale`,
+      );
+    }
+    if (layer.ttl === undefined) {
+      throw new ConfigurationError(`${label}: ${option} needs a ttl (an entry is fresh for ttl, then stale)`);
+    }
+    if (typeof layer.store.getWithExpiry !== 'function') {
+      throw new ConfigurationError(
+        `${label}: ${option} needs a store with getWithExpiry() (MemoryStore, RedisStore and CacheManagerStore have it), to tell fresh entries from stale ones`,
+      );
+    }
+  }
+  if (refreshAhead !== undefined && (refreshAhead as number) >= (layer.ttl as number)) {
+    throw new ConfigurationError(
+      `${label}: refreshAhead (${String(refreshAhead)} ms) must be smaller than the ttl (${String(layer.ttl)} ms)`,
+    );
+  }
+}
+
 function checkMilliseconds(value: unknown, what: string): void {
   if (value !== undefined && !(typeof value === 'number' && Number.isFinite(value) && value > 0)) {
     throw new ConfigurationError(
@@ -198,7 +270,7 @@ export function validateLayers<K, V>(layers: unknown): asserts layers is Layer<K
         `layer ${index} must be an object with a store, got ${describeValue(layer)}`,
       );
     }
-    const { store, primary, ttl, name, timeout } = layer as Layer<K, V>;
+    const { store, primary, ttl, name, timeout, grace, refreshAhead } = layer as Layer<K, V>;
     const label = `layer ${index}${typeof name === 'string' ? ` ("${name}")` : ''}`;
     if (
       store === null ||
@@ -212,6 +284,7 @@ export function validateLayers<K, V>(layers: unknown): asserts layers is Layer<K
     if (primary) primaries++;
     checkMilliseconds(ttl, `${label}: ttl`);
     checkMilliseconds(timeout, `${label}: timeout`);
+    checkFreshness(label, layer as Layer<K, V>, grace, refreshAhead);
     if (name !== undefined && (typeof name !== 'string' || name.length === 0)) {
       throw new ConfigurationError(`${label}: name must be a non-empty string`);
     }

@@ -2,7 +2,7 @@ import { BackFiller } from './backfill.js';
 import type { BackFillCallback } from './backfill-event.js';
 import { FlightTable, type KeyFlight, type ReadTicket } from './key-flight.js';
 import { LayerRuntime } from './layer-runtime.js';
-import type { StoreErrorSource } from './options.js';
+import type { DelegatedStoreConfig, StoreErrorSource } from './options.js';
 import type { Layer } from './store.js';
 
 /** What every path of the store works on: the layers, what is in flight per key, and the backfiller. */
@@ -22,23 +22,39 @@ export class LayerStack<K, V> {
   readonly flights = new FlightTable<K, V>();
   readonly backFiller: BackFiller<K, V>;
   readonly reportError: (error: unknown, source: StoreErrorSource) => void;
+  /** Ms a known miss is kept (withNegativeCaching); undefined: no known misses are written or honoured. */
+  readonly negativeTtl: number | undefined;
+  /** Ms a read that found a stale entry waits for its refresh (withStaleTimeout). */
+  readonly staleTimeout: number;
+  /** Whether some layer has grace or refreshAhead. */
+  readonly hasFreshness: boolean;
+  /** Loader calls made by getOrLoad and by the refreshes it started. */
+  loads = 0;
 
   constructor(
     layers: Layer<K, V>[],
-    callbacks: BackFillCallback<K, V>[],
-    maxPendingBackFills: number,
+    config: Pick<
+      DelegatedStoreConfig<K, V>,
+      'maxPendingBackFills' | 'negativeTtl' | 'staleTimeout' | 'ttlJitter'
+    > & { backFillCallbacks: BackFillCallback<K, V>[] },
     reportError: (error: unknown, source: StoreErrorSource) => void,
   ) {
-    this.layers = layers.map((layer, index) => new LayerRuntime(layer, index));
+    this.layers = layers.map((layer, index) => new LayerRuntime(layer, index, config.ttlJitter));
     this.primary = this.layers.find((layer) => layer.primary);
+    this.negativeTtl = config.negativeTtl;
+    this.staleTimeout = config.staleTimeout;
+    this.hasFreshness = this.layers.some((layer) => layer.needsExpiry);
     const first = this.layers[0];
-    this.syncLayer = typeof first.store.getSync === 'function' && !first.primary ? first : undefined;
+    const sync = first.needsExpiry
+      ? typeof first.store.getSyncWithExpiry === 'function'
+      : typeof first.store.getSync === 'function';
+    this.syncLayer = sync && !first.primary ? first : undefined;
     this.above = this.layers.map((_layer, index) => this.layers.slice(0, index));
     this.cachesAbove = this.above.map((layers) => layers.filter((layer) => !layer.primary));
     this.caches = this.layers.filter((layer) => !layer.primary);
     this.locals = this.layers.filter((layer) => layer.local);
     this.reportError = reportError;
-    this.backFiller = new BackFiller(callbacks, maxPendingBackFills, reportError);
+    this.backFiller = new BackFiller(config.backFillCallbacks, config.maxPendingBackFills, reportError);
   }
 
   /** A reader of the key is done (walked, loaded, backfilled): detach it and drop an idle flight. */

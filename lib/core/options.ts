@@ -32,6 +32,12 @@ export interface DelegatedStoreConfig<K, V> {
   bus?: InvalidationBus;
   /** At most this many backfills in flight; past it new backfills are dropped (counted in stats). */
   maxPendingBackFills: number;
+  /** Ms a read that found a stale entry waits for its refresh; 0: it answers the stale value at once. */
+  staleTimeout: number;
+  /** Ms a known miss (a load that found nothing) is kept in the cache layers; undefined: none is. */
+  negativeTtl: number | undefined;
+  /** The fraction by which writes of cache layers shorten their ttl at random; 0: none. */
+  ttlJitter: number;
 }
 
 export type DelegatedStoreOption<K, V> = (config: DelegatedStoreConfig<K, V>) => void;
@@ -127,5 +133,51 @@ export function withMaxPendingBackFills<K, V>(max: number): DelegatedStoreOption
   }
   return (config) => {
     config.maxPendingBackFills = max;
+  };
+}
+
+/**
+ * A read that found a stale entry waits up to `ms` for its background refresh and answers the refreshed
+ * value when it arrives in time, else the stale one. Default 0: the stale value at once.
+ */
+export function withStaleTimeout<K, V>(ms: number): DelegatedStoreOption<K, V> {
+  if (typeof ms !== 'number' || !Number.isFinite(ms) || ms < 0) {
+    throw new ConfigurationError(
+      `withStaleTimeout: ms must be a finite number of milliseconds >= 0, got ${describeValue(ms)}`,
+    );
+  }
+  return (config) => {
+    config.staleTimeout = ms;
+  };
+}
+
+/**
+ * A getOrLoad whose loader resolved `undefined` writes a "known miss" into the cache layers for `ttl` ms:
+ * until it expires, get and getOrLoad of the key resolve `undefined` without walking lower or calling the
+ * loader, and has() is false. A set replaces it.
+ */
+export function withNegativeCaching<K, V>(ttl: number): DelegatedStoreOption<K, V> {
+  if (typeof ttl !== 'number' || !Number.isFinite(ttl) || ttl <= 0) {
+    throw new ConfigurationError(
+      `withNegativeCaching: ttl must be a finite number of milliseconds > 0, got ${describeValue(ttl)}`,
+    );
+  }
+  return (config) => {
+    config.negativeTtl = ttl;
+  };
+}
+
+/**
+ * Each write of a cache layer uses `ttl × (1 − fraction·r)`, `r` uniform in [0, 1), so that entries written
+ * together do not expire together (and their readers do not all reach the source at once).
+ */
+export function withTtlJitter<K, V>(fraction: number): DelegatedStoreOption<K, V> {
+  if (typeof fraction !== 'number' || !(fraction > 0 && fraction < 1)) {
+    throw new ConfigurationError(
+      `withTtlJitter: fraction must be a number with 0 < fraction < 1, got ${describeValue(fraction)}`,
+    );
+  }
+  return (config) => {
+    config.ttlJitter = fraction;
   };
 }

@@ -1,26 +1,49 @@
 import { raceAbort } from './abort.js';
 import { NotFoundError } from './errors.js';
-import type { KeyFlight, ReadTicket, SharedLoad, SharedWalk } from './key-flight.js';
+import type {
+  KeyFlight,
+  ReadTicket,
+  RefreshOutcome,
+  SharedLoad,
+  SharedRefresh,
+  SharedWalk,
+} from './key-flight.js';
+import { isKnownMiss, KNOWN_MISS } from './known-miss.js';
+import type { LayerRuntime } from './layer-runtime.js';
 import type { LayerStack } from './layer-stack.js';
 import type { OperationContext, ServedInfo } from './operation.js';
 import { OpContext, type ServedCallback } from './operation-context.js';
+import { Refresher } from './refresh.js';
+import type { ValueWithExpiry } from './store.js';
 
 export type Loader<K, V> = (key: K) => Promise<V | undefined>;
 
 const noop = () => {};
 const FRESH: ServedInfo = Object.freeze({ stale: false });
+const STALE: ServedInfo = Object.freeze({ stale: true });
+/** What onServed gets for a known miss: `{ stale: false }` to the user; getOrLoad tells it apart by identity. */
+export const KNOWN_MISS_SERVED: ServedInfo = Object.freeze({ stale: false });
+
+/** What a read of one layer found: an entry past its grace (its store has not dropped it yet) is expired. */
+type Freshness = 'fresh' | 'stale' | 'refresh-ahead' | 'expired';
 
 /**
  * A read of one key: layer 0 synchronously when it can, else a walk of the layers shared by every
- * concurrent reader of the key, which leaves a backfill behind; and getOrLoad's single-flight load.
+ * concurrent reader of the key, which leaves a backfill behind; getOrLoad's single-flight load; has.
+ * An entry past its ttl but within its layer's grace is served at once and refreshed in the background.
  */
 export class ReadPath<K, V> {
   readonly #stack: LayerStack<K, V>;
-  /** Loader calls made by getOrLoad. */
-  loads = 0;
+  readonly refresher: Refresher<K, V>;
 
   constructor(stack: LayerStack<K, V>) {
     this.#stack = stack;
+    this.refresher = new Refresher(stack);
+  }
+
+  /** Loader calls made by getOrLoad (and the refreshes it started). */
+  get loads(): number {
+    return this.#stack.loads;
   }
 
   get(
@@ -28,23 +51,48 @@ export class ReadPath<K, V> {
     key: K,
     onServed?: ServedCallback,
     cachesOnly = false,
+    loader?: Loader<K, V>,
+    ttl?: number,
   ): Promise<V | undefined> {
-    const sync = this.#stack.syncLayer;
+    const stack = this.#stack;
+    const sync = stack.syncLayer;
     if (sync !== undefined) {
       let value: V | undefined;
+      let expiresAt: number | undefined;
       try {
-        value = sync.store.getSync!(key);
+        if (sync.needsExpiry) {
+          const entry = sync.store.getSyncWithExpiry!(key);
+          value = entry?.value;
+          expiresAt = entry?.expiresAt;
+        } else {
+          value = sync.store.getSync!(key);
+        }
       } catch (error) {
         sync.errors++;
-        this.#stack.reportError(error, { kind: 'layer', layerName: sync.name, operation: 'get' });
+        stack.reportError(error, { kind: 'layer', layerName: sync.name, operation: 'get' });
       }
       if (value !== undefined) {
-        sync.hits++;
-        onServed?.(sync.name, FRESH);
-        return Promise.resolve(value);
+        if (stack.negativeTtl !== undefined && isKnownMiss(value)) {
+          sync.misses++;
+          onServed?.(undefined, KNOWN_MISS_SERVED);
+          return Promise.resolve(undefined);
+        }
+        const state =
+          sync.needsExpiry && expiresAt !== undefined ? this.#freshness(sync, expiresAt) : 'fresh';
+        if (state !== 'expired') {
+          sync.hits++;
+          if (state === 'stale') sync.staleHits++;
+          if (state !== 'fresh') {
+            const context = ctx ?? new OpContext<K, V>('get', undefined, {});
+            const refresh = this.refresher.start(context, key, sync, cachesOnly, loader, ttl);
+            if (state === 'stale') return this.#servedStale(sync, value, refresh, onServed);
+          }
+          onServed?.(sync.name, FRESH);
+          return Promise.resolve(value);
+        }
       }
     }
-    return this.walk(ctx, key, onServed, cachesOnly);
+    return this.walk(ctx, key, onServed, cachesOnly, loader, ttl);
   }
 
   /** Joins the walk of the key in flight, or starts one. */
@@ -53,6 +101,8 @@ export class ReadPath<K, V> {
     key: K,
     onServed: ServedCallback | undefined,
     cachesOnly = false,
+    loader?: Loader<K, V>,
+    ttl?: number,
   ): Promise<V | undefined> {
     const flight = this.#stack.flights.open(key);
     let walk = flight.walkOf(cachesOnly);
@@ -63,7 +113,8 @@ export class ReadPath<K, V> {
         promise: undefined!,
         active: 1,
         abortReason: undefined,
-        servedBy: -1,
+        servedName: undefined,
+        servedInfo: FRESH,
       };
       flight.setWalk(cachesOnly, walk);
       flight.readers.add(walk);
@@ -73,6 +124,8 @@ export class ReadPath<K, V> {
         ctx ?? new OpContext<K, V>('get', undefined, {}),
         key,
         cachesOnly,
+        loader,
+        ttl,
       );
       walk.promise.catch(noop);
     } else {
@@ -80,7 +133,7 @@ export class ReadPath<K, V> {
     }
     const shared = walk;
     const read = onServed
-      ? shared.promise.then((value) => (onServed(this.#servedName(shared), FRESH), value))
+      ? shared.promise.then((value) => (onServed(shared.servedName, shared.servedInfo), value))
       : shared.promise;
     const signal = ctx?.signal;
     if (signal === undefined) return read;
@@ -97,10 +150,12 @@ export class ReadPath<K, V> {
     ctx: OperationContext,
     key: K,
     cachesOnly: boolean,
+    loader: Loader<K, V> | undefined,
+    ttl: number | undefined,
   ): Promise<V | undefined> {
     const stack = this.#stack;
     const layers = stack.walkedLayers(cachesOnly);
-    let found = -1;
+    let found: LayerRuntime<K, V> | undefined;
     let value: V | undefined;
     let expiresAt: number | undefined;
     try {
@@ -108,8 +163,9 @@ export class ReadPath<K, V> {
         if (walk.active === 0) throw walk.abortReason;
         const layer = layers[i];
         try {
-          if (layer.index === 0) {
+          if (layer.index === 0 && !layer.needsExpiry) {
             value = await layer.get(key);
+            expiresAt = undefined;
           } else {
             const entry = await layer.getWithExpiry(key);
             value = entry?.value;
@@ -122,10 +178,13 @@ export class ReadPath<K, V> {
           }
           value = undefined;
         }
+        if (value !== undefined && isKnownMiss(value) && stack.negativeTtl === undefined) value = undefined;
+        // An entry past its grace that its store still returns (a lazily expiring store) is a miss.
+        if (value !== undefined && layer.needsExpiry && expiresAt !== undefined && Date.now() >= expiresAt) {
+          value = undefined;
+        }
         if (value !== undefined) {
-          layer.hits++;
-          found = layer.index;
-          walk.servedBy = found;
+          found = layer;
           break;
         }
         layer.misses++;
@@ -135,49 +194,158 @@ export class ReadPath<K, V> {
       throw error;
     }
     if (stack.syncLayer) stack.syncLayer.misses++;
-    if (found > 0 && !walk.stale) {
-      // The walk stays joinable until its backfill is done: a reader arriving meanwhile gets its value
-      // instead of reading the layers again. A write detaches it.
-      stack.backFiller.schedule(
-        {
-          ctx,
-          entries: [{ key, value: value as V, expiresAt, ticket: walk }],
-          targets: stack.backFillTargets(found, cachesOnly),
-          sourceLayerIndex: found,
-          ttl: undefined,
-        },
-        () => stack.endRead(walk, flight, key),
-      );
-    } else {
-      if (found > 0) stack.backFiller.dropped++;
+    if (found === undefined) {
       stack.endRead(walk, flight, key);
+      return undefined;
     }
+    if (isKnownMiss(value)) {
+      // A known miss: the key has no value, and nothing lower is read. Faster layers get the marker too.
+      found.misses++;
+      walk.servedInfo = KNOWN_MISS_SERVED;
+      this.#backFill(walk, flight, ctx, key, KNOWN_MISS as V, found, expiresAt, cachesOnly, true);
+      return undefined;
+    }
+    found.hits++;
+    walk.servedName = found.name;
+    if (found.needsExpiry && expiresAt !== undefined) {
+      const state = this.#freshness(found, expiresAt);
+      if (state !== 'fresh') {
+        const refresh = this.refresher.start(ctx, key, found, cachesOnly, loader, ttl);
+        if (state === 'stale') {
+          // A stale value is served, never written back: the refresh writes the fresh one. Every reader
+          // of the walk is served it.
+          found.staleHits += walk.active;
+          walk.servedInfo = STALE;
+          stack.endRead(walk, flight, key);
+          const refreshed = await this.#waitForRefresh(refresh);
+          if (refreshed === undefined) return value;
+          walk.servedInfo = FRESH;
+          walk.servedName = refreshed.layerName;
+          return refreshed.value;
+        }
+      }
+    }
+    this.#backFill(walk, flight, ctx, key, value as V, found, expiresAt, cachesOnly, false);
     return value;
+  }
+
+  /** Schedules the backfill of a walk's value (or known miss) above the layer that held it. */
+  #backFill(
+    walk: SharedWalk<V>,
+    flight: KeyFlight<V>,
+    ctx: OperationContext,
+    key: K,
+    value: V,
+    found: LayerRuntime<K, V>,
+    expiresAt: number | undefined,
+    cachesOnly: boolean,
+    knownMiss: boolean,
+  ): void {
+    const stack = this.#stack;
+    const targets = found.index > 0 ? stack.backFillTargets(found.index, cachesOnly) : [];
+    if (targets.length === 0 || walk.stale) {
+      if (targets.length > 0 && !knownMiss) stack.backFiller.dropped++;
+      stack.endRead(walk, flight, key);
+      return;
+    }
+    // The walk stays joinable until its backfill is done: a reader arriving meanwhile gets its value
+    // instead of reading the layers again. A write detaches it.
+    stack.backFiller.schedule(
+      {
+        ctx,
+        entries: [{ key, value, freshUntil: freshUntilOf(found, expiresAt), ticket: walk }],
+        targets,
+        sourceLayerIndex: found.index,
+        ttl: knownMiss ? stack.negativeTtl : undefined,
+        knownMiss,
+      },
+      () => stack.endRead(walk, flight, key),
+    );
+  }
+
+  /** Fresh, stale (past its ttl, within grace), or fresh but due for a refresh (refreshAhead). */
+  #freshness(layer: LayerRuntime<K, V>, expiresAt: number): Freshness {
+    const now = Date.now();
+    if (now >= expiresAt) return 'expired';
+    const left = layer.freshUntil(expiresAt) - now;
+    if (left <= 0) return 'stale';
+    return layer.refreshAhead > 0 && left < layer.refreshAhead ? 'refresh-ahead' : 'fresh';
+  }
+
+  /** A stale value from layer 0: served at once, or the refreshed one when withStaleTimeout lets it arrive. */
+  #servedStale(
+    layer: LayerRuntime<K, V>,
+    value: V,
+    refresh: SharedRefresh<V> | undefined,
+    onServed: ServedCallback | undefined,
+  ): Promise<V | undefined> {
+    if (refresh === undefined || this.#stack.staleTimeout === 0) {
+      onServed?.(layer.name, STALE);
+      return Promise.resolve(value);
+    }
+    return this.#waitForRefresh(refresh).then((refreshed) => {
+      if (refreshed === undefined) {
+        onServed?.(layer.name, STALE);
+        return value;
+      }
+      onServed?.(refreshed.layerName, FRESH);
+      return refreshed.value;
+    });
+  }
+
+  /** The refresh's outcome when it arrives within withStaleTimeout, else undefined (one timer, stale reads only). */
+  #waitForRefresh(refresh: SharedRefresh<V> | undefined): Promise<RefreshOutcome<V> | undefined> {
+    const timeout = this.#stack.staleTimeout;
+    if (refresh === undefined || timeout === 0) return Promise.resolve(undefined);
+    return new Promise((resolve) => {
+      const timer = setTimeout(() => resolve(undefined), timeout);
+      refresh.promise.then(
+        (outcome) => {
+          clearTimeout(timer);
+          resolve(outcome);
+        },
+        () => {
+          clearTimeout(timer);
+          resolve(undefined);
+        },
+      );
+    });
   }
 
   /**
    * Whether some layer holds a live value: layers in order, the first that has it ends the walk (its
-   * `store.has` when it has one, else a read). No backfill, no callback; failures follow the get rules.
+   * `store.has` when it has one and no freshness or known miss needs the entry itself, else a read). No
+   * backfill, no callback; failures follow the get rules. A stale entry counts, and is refreshed.
    */
   async has(ctx: OperationContext, key: K, cachesOnly: boolean): Promise<boolean> {
     const stack = this.#stack;
     for (const layer of stack.walkedLayers(cachesOnly)) {
       if (ctx.signal?.aborted) throw ctx.signal.reason;
       try {
-        if (layer.store.has) {
+        if (layer.store.has && !layer.needsExpiry && (stack.negativeTtl === undefined || layer.primary)) {
           if (await layer.has(key)) return true;
-        } else if ((await layer.get(key)) !== undefined) {
-          return true;
+          continue;
         }
+        const entry: ValueWithExpiry<V | undefined> | undefined = layer.needsExpiry
+          ? await layer.getWithExpiry(key)
+          : { value: await layer.get(key) };
+        if (entry === undefined || entry.value === undefined) continue;
+        if (isKnownMiss(entry.value)) {
+          if (stack.negativeTtl !== undefined) return false;
+          continue;
+        }
+        if (layer.needsExpiry && entry.expiresAt !== undefined) {
+          const state = this.#freshness(layer, entry.expiresAt);
+          if (state === 'expired') continue;
+          if (state === 'stale') layer.staleHits++;
+          if (state !== 'fresh') this.refresher.start(ctx, key, layer, cachesOnly, undefined, undefined);
+        }
+        return true;
       } catch (error) {
         if (!(error instanceof NotFoundError)) stack.readFailed(layer, error, ctx.operation);
       }
     }
     return false;
-  }
-
-  #servedName(walk: SharedWalk<V>): string | undefined {
-    return walk.servedBy >= 0 ? this.#stack.layers[walk.servedBy].name : undefined;
   }
 
   /** A get; on a miss, one loader call for every concurrent caller, its result written to the caches. */
@@ -189,7 +357,8 @@ export class ReadPath<K, V> {
     onServed: ServedCallback | undefined,
     cachesOnly = false,
   ): Promise<V | undefined> {
-    const flights = this.#stack.flights;
+    const stack = this.#stack;
+    const flights = stack.flights;
     const flight = flights.open(key);
     // A load in flight will write the value: walking the layers now could only miss, so join it; unless
     // it was born stale (its walk overlapped a write), which makes it older than this call.
@@ -207,8 +376,10 @@ export class ReadPath<K, V> {
         cached = await this.get(
           ctx,
           key,
-          onServed && ((name, info) => ((servedBy = name), (servedInfo = info))),
+          (name, info) => ((servedBy = name), (servedInfo = info)),
           cachesOnly,
+          loader,
+          ttl,
         );
       } catch (error) {
         flight.readers.delete(watch);
@@ -216,7 +387,7 @@ export class ReadPath<K, V> {
         throw error;
       }
       flight.readers.delete(watch);
-      if (cached !== undefined) {
+      if (cached !== undefined || servedInfo === KNOWN_MISS_SERVED) {
         flights.release(key, flight);
         onServed?.(servedBy, servedInfo);
         return cached;
@@ -252,18 +423,22 @@ export class ReadPath<K, V> {
     };
     flight.setLoad(cachesOnly, load);
     flight.readers.add(load);
-    this.loads++;
+    stack.loads++;
     load.promise = callLoader(loader, key).then(
       (value) => {
         if (!load.stale) flight.setSettledLoad(cachesOnly, load);
-        if (value !== undefined && !load.stale && stack.caches.length > 0) {
+        const knownMiss = value === undefined && stack.negativeTtl !== undefined;
+        if ((value !== undefined || knownMiss) && !load.stale && stack.caches.length > 0) {
           stack.backFiller.schedule(
             {
               ctx,
-              entries: [{ key, value, expiresAt: undefined, ticket: load }],
+              entries: [
+                { key, value: knownMiss ? (KNOWN_MISS as V) : value!, freshUntil: undefined, ticket: load },
+              ],
               targets: stack.caches,
               sourceLayerIndex: stack.layers.length,
-              ttl,
+              ttl: knownMiss ? stack.negativeTtl : ttl,
+              knownMiss,
             },
             () => stack.endRead(load, flight, key),
           );
@@ -282,6 +457,11 @@ export class ReadPath<K, V> {
     load.promise.catch(noop);
     return load;
   }
+}
+
+/** When the entry found in `layer` stops being fresh: a copy is never fresh longer. */
+function freshUntilOf<K, V>(layer: LayerRuntime<K, V>, expiresAt: number | undefined): number | undefined {
+  return expiresAt === undefined ? undefined : layer.freshUntil(expiresAt);
 }
 
 function callLoader<K, V>(loader: Loader<K, V>, key: K): Promise<V | undefined> {

@@ -17,6 +17,8 @@ export interface Store<K, V> {
    * the store answers from it and falls back to `get` on a miss.
    */
   getSync?(key: K): V | undefined;
+  /** getSync with the entry's expiry, for a layer 0 with grace or refreshAhead. */
+  getSyncWithExpiry?(key: K): ValueWithExpiry<V> | undefined;
   /** Whether the store holds a live value for the key. Without it, `DelegatedStore.has` reads the value. */
   has?(key: K): Promise<boolean>;
   /** An atomic swap: writes the value and resolves the one it replaced (`undefined` for none). */
@@ -48,4 +50,12 @@ export interface Layer<K, V> {
   timeout?: number;
   /** Process-local: another instance's write of a key removes it here (needs an invalidation bus). */
   local?: boolean;
+  /**
+   * Ms an entry stays servable after its ttl ran out (it is then "stale"): a read serves it at once and
+   * refreshes it in the background (stale-while-revalidate), and keeps serving it while the source is
+   * down. Cache layers only; needs a `ttl` and a store with `getWithExpiry`.
+   */
+  grace?: number;
+  /** Ms: a read of a fresh entry with less fresh time left than this refreshes it in the background. */
+  refreshAhead?: number;
 }

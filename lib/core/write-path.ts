@@ -4,6 +4,7 @@ import type { LayerRuntime } from './layer-runtime.js';
 import type { LayerStack } from './layer-stack.js';
 import type { OperationContext } from './operation.js';
 import type { ChangeCallbacks } from './change-callbacks.js';
+import { isKnownMiss } from './known-miss.js';
 
 const noop = () => {};
 
@@ -225,8 +226,11 @@ export class WritePath<K, V> {
   /** The cache layers after the primary: a failure never fails the call; the key is deleted there instead. */
   #writeCaches(ctx: OperationContext, key: K, value: V | undefined, ttl: number | undefined) {
     const caches = this.#stack.caches;
-    if (caches.length === 1) return this.#writeCache(ctx, caches[0], key, value, ttl ?? caches[0].ttl);
-    return Promise.all(caches.map((layer) => this.#writeCache(ctx, layer, key, value, ttl ?? layer.ttl)));
+    if (caches.length === 1)
+      return this.#writeCache(ctx, caches[0], key, value, caches[0].writeTtl(ttl ?? caches[0].ttl));
+    return Promise.all(
+      caches.map((layer) => this.#writeCache(ctx, layer, key, value, layer.writeTtl(ttl ?? layer.ttl))),
+    );
   }
 
   /** A cache layer's write never fails the call: on failure the key is deleted there, so it cannot serve old data. */
@@ -257,7 +261,7 @@ export class WritePath<K, V> {
     await Promise.all(
       caches.map(async (layer) => {
         try {
-          await layer.set(key, value, ttl ?? layer.ttl);
+          await layer.set(key, value, layer.writeTtl(ttl ?? layer.ttl));
         } catch (error) {
           layer.errors++;
           this.#stack.reportError(error, { kind: 'layer', layerName: layer.name, operation: ctx.operation });
@@ -293,7 +297,7 @@ export class WritePath<K, V> {
   async #writeWithoutPrimary(ctx: OperationContext, key: K, value: V | undefined, ttl: number | undefined) {
     const layers = this.#stack.layers;
     const outcomes = await Promise.allSettled(
-      layers.map((layer) => writeLayer(layer, key, value, ttl ?? layer.ttl)),
+      layers.map((layer) => writeLayer(layer, key, value, layer.writeTtl(ttl ?? layer.ttl))),
     );
     const errors: unknown[] = [];
     const cleanups: Promise<unknown>[] = [];
@@ -339,7 +343,8 @@ export class WritePath<K, V> {
         stack.readFailed(layer, error, ctx.operation);
         continue;
       }
-      if (value !== undefined) return value;
+      // A known miss is no value: the key has none.
+      if (value !== undefined) return isKnownMiss(value) ? undefined : value;
     }
     return undefined;
   }

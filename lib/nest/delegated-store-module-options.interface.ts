@@ -35,6 +35,12 @@ export interface DelegatedStoreFactoryOptions<K, V> {
   errorHandler?: StoreErrorHandler;
   /** At most this many backfills in flight (default 10 000); past it a backfill is dropped (see withMaxPendingBackFills). */
   maxPendingBackFills?: number;
+  /** Ms a read that found a stale entry waits for its refresh (see withStaleTimeout); default 0. */
+  staleTimeout?: number;
+  /** Ms a known miss is kept in the cache layers (see withNegativeCaching); omitted: none. */
+  negativeTtl?: number;
+  /** 0 < fraction < 1: writes of cache layers shorten their ttl at random by up to it (see withTtlJitter). */
+  ttlJitter?: number;
 }
 
 export interface DelegatedStoreModuleOptions<K, V> extends DelegatedStoreFactoryOptions<K, V> {

@@ -11,6 +11,9 @@ import {
   withMiddlewares,
   withOnChangeCallbacks,
   withOnDeleteCallbacks,
+  withNegativeCaching,
+  withStaleTimeout,
+  withTtlJitter,
   type DelegatedStoreOption,
 } from '../core/options.js';
 import { DEFAULT_STORE_LOG_CONTEXT, DELEGATED_STORE_MODULE_OPTIONS } from './delegated-store.constants.js';
@@ -123,6 +126,9 @@ export function createDelegatedStore<K, V>(
       storeOptions.push(withMaxPendingBackFills(options.maxPendingBackFills));
     }
     if (options.bus !== undefined) storeOptions.push(withInvalidationBus(options.bus));
+    if (options.staleTimeout !== undefined) storeOptions.push(withStaleTimeout(options.staleTimeout));
+    if (options.negativeTtl !== undefined) storeOptions.push(withNegativeCaching(options.negativeTtl));
+    if (options.ttlJitter !== undefined) storeOptions.push(withTtlJitter(options.ttlJitter));
     const StoreClass = (identity.storeClass ?? DelegatedStore) as unknown as new (
       ...args: ConstructorParameters<typeof DelegatedStore<K, V>>
     ) => DelegatedStore<K, V>;

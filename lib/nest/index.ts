@@ -22,3 +22,4 @@ export type {
   DelegatedStoreOptionsFactory,
 } from './delegated-store-module-options.interface.js';
 export * from './decorators/index.js';
+export * from './http/index.js';

@@ -1,5 +1,4 @@
-import { describeValue } from '../core/errors.js';
-import type { Cache } from 'cache-manager';
+import { ConfigurationError, describeValue } from '../core/errors.js';
 import type { Store, ValueWithExpiry } from '../core/store.js';
 import { assertSerializable } from './check-serializable.js';
 
@@ -9,10 +8,36 @@ interface RawEntry {
   expires?: number | null;
 }
 
+/** The part of a Keyv 5 instance (`cache.stores[i]`) that has, clear and keys use (no import of keyv's types). */
+interface Keyv {
+  readonly store: unknown;
+  readonly namespace: string | undefined;
+  readonly useKeyPrefix: boolean;
+  iterator?: (namespace?: string) => AsyncIterable<unknown>;
+  has(key: string): Promise<boolean>;
+  clear(): Promise<void>;
+}
+
 /** The part of a Keyv instance (`cache.stores[i]`) used to read a value and its expiry in one round trip. */
 interface RawReader {
   get(key: string, options: { raw: true }): Promise<RawEntry | undefined>;
   getMany(keys: string[], options: { raw: true }): Promise<Array<RawEntry | undefined>>;
+}
+
+/**
+ * The part of a cache-manager 7 `Cache` (what `createCache()` returns) that the layer uses. Declared here
+ * by shape, so that the package's types need no `cache-manager` installed by users who do not use it.
+ */
+export interface CacheManagerCache {
+  get<T>(key: string): Promise<T | undefined>;
+  set<T>(key: string, value: T, ttl?: number): Promise<T>;
+  del(key: string): Promise<boolean>;
+  mget<T>(keys: string[]): Promise<Array<T | undefined>>;
+  mset<T>(list: Array<{ key: string; value: T; ttl?: number }>): Promise<unknown>;
+  mdel(keys: string[]): Promise<boolean>;
+  ttl(key: string): Promise<number | undefined>;
+  clear(): Promise<boolean>;
+  disconnect?(): Promise<unknown>;
 }
 
 /**
@@ -25,9 +50,9 @@ interface RawReader {
  * - A `set` without ttl uses the cache's default ttl (`createCache({ ttl })`) when it has one.
  */
 export class CacheManagerStore<V> implements Store<string, V> {
-  readonly #cache: Cache;
+  readonly #cache: CacheManagerCache;
 
-  constructor(cache: Cache) {
+  constructor(cache: CacheManagerCache) {
     if (cache === null || typeof cache !== 'object' || typeof cache.get !== 'function') {
       throw new TypeError(
         'CacheManagerStore needs a cache-manager Cache, such as the result of createCache()',
@@ -114,6 +139,54 @@ export class CacheManagerStore<V> implements Store<string, V> {
     return result;
   }
 
+  /** Whether one of the cache's stores holds a live value for the key (Keyv's `has`: EXISTS on Redis). */
+  async has(key: string): Promise<boolean> {
+    const stores = this.#keyvStores();
+    if (!stores) return (await this.get(key)) !== undefined;
+    for (const keyv of stores) {
+      if (await readOrMiss(() => keyv.has(key))) return true;
+    }
+    return false;
+  }
+
+  /**
+   * Empties this cache's namespace in each of its Keyv stores, never more. cache-manager's own `clear()`
+   * calls each Keyv's, which empties whatever its adapter can reach; so each store is cleared by what
+   * it is:
+   * - Keyv's in-process Map (`createCache()`'s default): only the keys under the Keyv's namespace
+   *   (`keyv:` by default); without a namespace, the whole Map, which is this cache's own.
+   * - Any other adapter (@keyv/redis, Postgres, SQLite...): its `clear()`, which keeps to the namespace
+   *   Keyv gave it (`SCAN <namespace>::*` for @keyv/redis). Without a namespace such a clear would empty
+   *   the whole database (for @keyv/redis: every key without `::`, other applications' too), so it is
+   *   refused with a ConfigurationError before any store is touched: give the Keyv a namespace.
+   */
+  async clear(): Promise<void> {
+    const stores = this.#keyvStores();
+    if (!stores) {
+      await this.#cache.clear();
+      return;
+    }
+    stores.forEach((keyv, index) => {
+      if (!(keyv.store instanceof Map) && !keyv.namespace) {
+        throw new ConfigurationError(
+          `CacheManagerStore.clear: the cache's Keyv store ${index} has no namespace, so its clear() would empty everything its adapter reaches (for @keyv/redis: every key of the database without "::"). Give that Keyv a namespace: new Keyv({ store, namespace: 'cache' })`,
+        );
+      }
+    });
+    await Promise.all(stores.map((keyv) => clearNamespace(keyv)));
+  }
+
+  /**
+   * Every key of the cache's stores, each once, when each of them can iterate (Keyv's `iterator()`:
+   * its in-process Map, and the adapters Keyv knows by name: Redis, Valkey, Postgres, MySQL, SQLite,
+   * Mongo, etcd). Otherwise there is no `keys` at all, and `DelegatedStore.keys()` says which layer lacks it.
+   */
+  get keys(): (() => AsyncIterable<string>) | undefined {
+    const stores = this.#keyvStores();
+    if (!stores || stores.some((keyv) => typeof keyv.iterator !== 'function')) return undefined;
+    return () => iterateKeys(stores);
+  }
+
   /** Disconnects the cache's stores (a Redis client, a database pool...), when the cache can. */
   async close(): Promise<void> {
     if (typeof this.#cache.disconnect === 'function') await this.#cache.disconnect();
@@ -129,12 +202,76 @@ export class CacheManagerStore<V> implements Store<string, V> {
     return usable ? (stores as RawReader[]) : undefined;
   }
 
+  /** The cache's Keyv instances, when it exposes them (every createCache() result does). */
+  #keyvStores(): Keyv[] | undefined {
+    const stores = (this.#cache as { stores?: unknown }).stores;
+    if (!Array.isArray(stores) || stores.length === 0) return undefined;
+    const usable = stores.every(
+      (keyv) => typeof keyv?.has === 'function' && typeof keyv?.clear === 'function' && 'store' in keyv,
+    );
+    return usable ? (stores as unknown as Keyv[]) : undefined;
+  }
+
   /** For a Cache without Keyv stores: `ttl(key)` answers the expiry timestamp, or undefined for none. */
   async #getWithTtl(key: string): Promise<ValueWithExpiry<V> | undefined> {
     const value = await this.get(key);
     if (value === undefined) return undefined;
     const expiresAt = await this.#cache.ttl(key);
     return typeof expiresAt === 'number' ? { value, expiresAt } : { value };
+  }
+}
+
+/** One Keyv store's part of clear(): see CacheManagerStore.clear. */
+async function clearNamespace(keyv: Keyv): Promise<void> {
+  const map: unknown = keyv.store;
+  if (!(map instanceof Map)) {
+    await clearAdapter(keyv.store as ClearableAdapter);
+    return;
+  }
+  const namespace = keyv.namespace;
+  if (!namespace || !keyv.useKeyPrefix) {
+    map.clear();
+    return;
+  }
+  const prefix = `${namespace}:`;
+  for (const key of [...map.keys()]) {
+    if (typeof key === 'string' && key.startsWith(prefix)) map.delete(key);
+  }
+}
+
+interface ClearableAdapter {
+  clear(): Promise<void>;
+  on?(event: string, listener: (error: unknown) => void): unknown;
+  off?(event: string, listener: (error: unknown) => void): unknown;
+}
+
+/**
+ * The adapter's own clear. Some adapters (@keyv/redis) report a failed clear as an 'error' event and
+ * resolve, and Keyv's clear() swallows the rest: a failure during the call rejects it here instead.
+ */
+async function clearAdapter(adapter: ClearableAdapter): Promise<void> {
+  const failures: unknown[] = [];
+  const onError = (error: unknown) => failures.push(error);
+  const listening = typeof adapter.on === 'function' && typeof adapter.off === 'function';
+  if (listening) adapter.on!('error', onError);
+  try {
+    await adapter.clear();
+  } finally {
+    if (listening) adapter.off!('error', onError);
+  }
+  if (failures.length > 0) throw failures[0];
+}
+
+/** The keys of every store, each once; Keyv's iterator skips (and deletes) the expired ones. */
+async function* iterateKeys(stores: Keyv[]): AsyncGenerator<string> {
+  const seen = new Set<string>();
+  for (const keyv of stores) {
+    for await (const entry of keyv.iterator!(keyv.namespace) as AsyncIterable<[string, unknown]>) {
+      const key = entry[0];
+      if (seen.has(key)) continue;
+      seen.add(key);
+      yield key;
+    }
   }
 }
 

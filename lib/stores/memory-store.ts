@@ -19,6 +19,9 @@ export class MemoryStore<K, V> implements Store<K, V> {
   readonly #cache: LRUCache<NonNullable<K>, NonNullable<V>>;
   readonly #ttl: number | undefined;
   readonly #setOptions = { ttl: 0 };
+  /** Filled by lru-cache on a read with expiry: the entry's start and ttl, in one lookup. */
+  readonly #status: LRUCache.Status<NonNullable<K>, NonNullable<V>> = {};
+  readonly #statusOptions = { status: this.#status };
 
   constructor(options: MemoryStoreOptions = {}) {
     const { max = DEFAULT_MAX, ttl } = options;
@@ -56,6 +59,23 @@ export class MemoryStore<K, V> implements Store<K, V> {
   /** The same read, without a promise: the core uses it on layer 0 for a hit that costs no microtask. */
   getSync(key: K): V | undefined {
     return this.#cache.get(key as NonNullable<K>);
+  }
+
+  /**
+   * getSync with the entry's expiry (one lookup), for a layer 0 with grace or refreshAhead: its stale hits
+   * cost what its fresh hits cost.
+   */
+  getSyncWithExpiry(key: K): ValueWithExpiry<V> | undefined {
+    const status = this.#status;
+    status.ttl = undefined;
+    status.start = undefined;
+    const value = this.#cache.get(key as NonNullable<K>, this.#statusOptions);
+    const { ttl, start } = status;
+    // lru-cache keeps the key and value it read in the status: drop them, so they can be collected.
+    status.key = undefined;
+    status.value = undefined;
+    if (value === undefined) return undefined;
+    return ttl !== undefined && start !== undefined ? { value, expiresAt: start + ttl } : { value };
   }
 
   async set(key: K, value: V, ttl?: number): Promise<void> {

@@ -2,6 +2,7 @@ import { Module, ValidationPipe, type DynamicModule } from '@nestjs/common';
 import { APP_PIPE } from '@nestjs/core';
 import { AppConfigModule } from './config/app-config.module.js';
 import type { AppConfig } from './config/app-config.js';
+import { HttpCacheModule } from './http-cache/http-cache.module.js';
 import { MetricsModule } from './metrics/metrics.module.js';
 import { UsersModule } from './users/users.module.js';
 
@@ -14,7 +15,12 @@ export class AppModule {
   static forRoot(config: AppConfig): DynamicModule {
     return {
       module: AppModule,
-      imports: [AppConfigModule.forRoot(config), MetricsModule, UsersModule.forRoot()],
+      imports: [
+        AppConfigModule.forRoot(config),
+        MetricsModule,
+        HttpCacheModule.forRoot(),
+        UsersModule.forRoot(),
+      ],
       providers: [
         {
           provide: APP_PIPE,

@@ -105,9 +105,36 @@ describe('get: reading', () => {
     await store.get('none');
     const stats = store.stats();
     expect(stats.layers).toEqual([
-      { name: 'memory', hits: 1, misses: 2, errors: 0, backFills: 1 },
-      { name: 'redis', hits: 0, misses: 2, errors: 0, backFills: 1 },
-      { name: 'db', hits: 1, misses: 1, errors: 0, backFills: 0 },
+      {
+        name: 'memory',
+        hits: 1,
+        misses: 2,
+        errors: 0,
+        backFills: 1,
+        staleHits: 0,
+        refreshes: 0,
+        refreshFailures: 0,
+      },
+      {
+        name: 'redis',
+        hits: 0,
+        misses: 2,
+        errors: 0,
+        backFills: 1,
+        staleHits: 0,
+        refreshes: 0,
+        refreshFailures: 0,
+      },
+      {
+        name: 'db',
+        hits: 1,
+        misses: 1,
+        errors: 0,
+        backFills: 0,
+        staleHits: 0,
+        refreshes: 0,
+        refreshFailures: 0,
+      },
     ]);
     expect(stats.loads).toBe(0);
   });

@@ -108,9 +108,9 @@ try {
           strict: true,
           experimentalDecorators: true,
           emitDecoratorMetadata: true,
-          // As `nest new` generates it. TODO: with false, dist/lib/stores/cache-manager-store.d.ts fails
-          // (TS2307: 'cache-manager', which is neither a dependency nor a peer) in an app without it.
-          skipLibCheck: true,
+          // Stricter than `nest new` (which skips them): the package's own declarations are checked too,
+          // so a .d.ts that imports a package users may not have (cache-manager, keyv) fails here.
+          skipLibCheck: false,
           types: ['node'],
           outDir: 'dist',
           rootDir: 'src',

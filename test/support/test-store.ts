@@ -147,3 +147,52 @@ export class FullTestStore<V = unknown> extends TestStore<V> {
     for (const key of keys) this.data.delete(key);
   }
 }
+
+/**
+ * A FullTestStore whose entries expire on the (possibly faked) clock `Date.now()`, and which tells
+ * expiries through getWithExpiry / getManyWithExpiry: the store the freshness tests drive with a fake clock.
+ */
+export class ExpiringTestStore<V = unknown> extends FullTestStore<V> {
+  readonly expiries = new Map<string, number>();
+
+  override async get(key: string): Promise<V | undefined> {
+    this.#expire(key);
+    return super.get(key);
+  }
+
+  async getWithExpiry(key: string): Promise<{ value: V; expiresAt?: number } | undefined> {
+    this.#expire(key);
+    this.calls.push({ method: 'getWithExpiry', key });
+    const value = this.data.get(key);
+    const expiresAt = this.expiries.get(key);
+    await this.enter('getWithExpiry');
+    if (value === undefined) return undefined;
+    return expiresAt === undefined ? { value } : { value, expiresAt };
+  }
+
+  override async set(key: string, value: V, ttl?: number): Promise<void> {
+    await super.set(key, value, ttl);
+    if (ttl === undefined) this.expiries.delete(key);
+    else this.expiries.set(key, Date.now() + ttl);
+  }
+
+  override async delete(key: string): Promise<void> {
+    await super.delete(key);
+    this.expiries.delete(key);
+  }
+
+  /** Puts an entry that expires at `expiresAt` without recording a call. */
+  put(key: string, value: V, expiresAt?: number): void {
+    this.data.set(key, value);
+    if (expiresAt === undefined) this.expiries.delete(key);
+    else this.expiries.set(key, expiresAt);
+  }
+
+  #expire(key: string): void {
+    const expiresAt = this.expiries.get(key);
+    if (expiresAt !== undefined && Date.now() >= expiresAt) {
+      this.data.delete(key);
+      this.expiries.delete(key);
+    }
+  }
+}

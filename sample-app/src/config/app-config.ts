@@ -13,6 +13,22 @@ export interface RedisConfig {
   timeoutMs: number;
 }
 
+/** How long the user store's cache layers keep entries fresh, and serve them stale after that. */
+export interface CacheConfig {
+  memoryTtlMs: number;
+  /** A stale entry is served at once and refreshed in the background; also while the database is down. */
+  memoryGraceMs: number;
+  redisTtlMs: number;
+  redisGraceMs: number;
+}
+
+export const DEFAULT_CACHE_CONFIG: Readonly<CacheConfig> = Object.freeze({
+  memoryTtlMs: 60_000,
+  memoryGraceMs: 5 * 60_000,
+  redisTtlMs: 60 * 60_000,
+  redisGraceMs: 60 * 60_000,
+});
+
 export interface AppConfigValues {
   port: number;
   database: DatabaseConfig;
@@ -20,6 +36,8 @@ export interface AppConfigValues {
   redis?: RedisConfig;
   /** Log the store's operations (keys, never values) at debug level. */
   debug: boolean;
+  /** Omitted: DEFAULT_CACHE_CONFIG. */
+  cache?: CacheConfig;
 }
 
 /** What `process.env` (or a test) may set; every field is optional. */
@@ -33,6 +51,10 @@ export type AppEnv = Partial<
     | 'REDIS_PREFIX'
     | 'REDIS_CHANNEL'
     | 'REDIS_TIMEOUT_MS'
+    | 'CACHE_MEMORY_TTL_MS'
+    | 'CACHE_MEMORY_GRACE_MS'
+    | 'CACHE_REDIS_TTL_MS'
+    | 'CACHE_REDIS_GRACE_MS'
     | 'LOG_LEVEL',
     string
   >
@@ -51,12 +73,14 @@ export class AppConfig implements AppConfigValues {
   readonly database: DatabaseConfig;
   readonly redis?: RedisConfig;
   readonly debug: boolean;
+  readonly cache: CacheConfig;
 
   constructor(values: AppConfigValues) {
     this.port = values.port;
     this.database = values.database;
     this.redis = values.redis;
     this.debug = values.debug;
+    this.cache = values.cache ?? DEFAULT_CACHE_CONFIG;
   }
 
   /** Reads the environment; throws an Error naming the variable for a value that makes no sense. */
@@ -72,11 +96,19 @@ export class AppConfig implements AppConfigValues {
           timeoutMs: wholeNumber('REDIS_TIMEOUT_MS', env.REDIS_TIMEOUT_MS ?? '250', 1, 60_000),
         }
       : undefined;
+    const ms = (name: keyof AppEnv, fallback: number) =>
+      wholeNumber(name, env[name] ?? String(fallback), 1, 30 * 24 * 3_600_000);
     return new AppConfig({
       port: wholeNumber('PORT', env.PORT ?? '3000', 0, 65_535),
       database,
       redis,
       debug: env.LOG_LEVEL === 'debug',
+      cache: {
+        memoryTtlMs: ms('CACHE_MEMORY_TTL_MS', DEFAULT_CACHE_CONFIG.memoryTtlMs),
+        memoryGraceMs: ms('CACHE_MEMORY_GRACE_MS', DEFAULT_CACHE_CONFIG.memoryGraceMs),
+        redisTtlMs: ms('CACHE_REDIS_TTL_MS', DEFAULT_CACHE_CONFIG.redisTtlMs),
+        redisGraceMs: ms('CACHE_REDIS_GRACE_MS', DEFAULT_CACHE_CONFIG.redisGraceMs),
+      },
     });
   }
 }

@@ -41,6 +41,21 @@ export class StoreMetrics implements OnModuleInit, OnModuleDestroy {
     layerGauge('delegated_store_hits', 'Reads answered by the layer since start', (l) => l.hits);
     layerGauge('delegated_store_misses', 'Reads the layer could not answer since start', (l) => l.misses);
     layerGauge('delegated_store_errors', 'Failed calls of the layer since start', (l) => l.errors);
+    layerGauge(
+      'delegated_store_stale_hits',
+      'Reads served a stale entry of the layer (within grace)',
+      (l) => l.staleHits,
+    );
+    layerGauge(
+      'delegated_store_refreshes',
+      "Background refreshes of the layer's stale entries",
+      (l) => l.refreshes,
+    );
+    layerGauge(
+      'delegated_store_refresh_failures',
+      'Refreshes that failed (the stale entry stayed servable)',
+      (l) => l.refreshFailures,
+    );
     new Gauge({
       name: 'delegated_store_loads',
       help: 'Loader calls made by getOrLoad since start',

@@ -3,6 +3,8 @@ import { MetricsModule } from '../metrics/metrics.module.js';
 import { StoreMetrics } from '../metrics/store-metrics.js';
 import { createUserStoreModule } from './store/user-store.module.js';
 import { UserPreheater } from './store/user-preheater.js';
+import { UserStorageModule } from './store/user-storage.module.js';
+import { CacheAdminController } from '../cache-admin/cache-admin.controller.js';
 import { UsersController } from './users.controller.js';
 import { UsersService } from './users.service.js';
 
@@ -12,8 +14,8 @@ export class UsersModule {
   static forRoot(): DynamicModule {
     return {
       module: UsersModule,
-      imports: [createUserStoreModule(), MetricsModule],
-      controllers: [UsersController],
+      imports: [createUserStoreModule(), UserStorageModule, MetricsModule],
+      controllers: [UsersController, CacheAdminController],
       providers: [UsersService, UserPreheater, StoreMetrics],
     };
   }

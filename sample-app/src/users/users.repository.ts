@@ -55,6 +55,23 @@ export class UsersRepository implements Store<string, User>, OnModuleInit {
     if (id === undefined) return;
     await this.db.execute('DELETE FROM users WHERE id = $1', [id]);
   }
+
+  /** A page of users in id order (ids are numbers written as text: shorter first, then by text). */
+  async list(limit: number, offset: number): Promise<User[]> {
+    const rows = await this.db.query<UserRow>(
+      'SELECT id, name, email, role, updated_at FROM users ORDER BY length(id), id LIMIT $1 OFFSET $2',
+      [limit, offset],
+    );
+    return rows.map(toUser);
+  }
+
+  /** How many users have each role. */
+  async countByRole(): Promise<Array<{ role: UserRole; count: number }>> {
+    const rows = await this.db.query<{ role: string; count: number | string }>(
+      'SELECT role, COUNT(*) AS count FROM users GROUP BY role ORDER BY role',
+    );
+    return rows.map((row) => ({ role: row.role as UserRole, count: Number(row.count) }));
+  }
 }
 
 function toUser(row: UserRow): User {

@@ -1,16 +1,27 @@
 import { Injectable, NotFoundException } from '@nestjs/common';
 import { Counter, Registry } from 'prom-client';
 // Value imports: both are injected by their class (emitDecoratorMetadata).
-import { DelegatedCached, DelegatedEvict, DelegatedStore } from '../../../lib/index.js';
+import {
+  DelegatedCached,
+  DelegatedEvict,
+  DelegatedStore,
+  type OperationOptions,
+} from '../../../lib/index.js';
+import { ResponseCache } from '../http-cache/response-cache.js';
 import type { UserBody } from './user.body.js';
 import { userKey, userSummaryKey, userViewKey } from './user-keys.js';
 import type { UserStoreValue } from './user-store-value.js';
 import { summarizeUser, type UserSummary } from './user-summary.js';
 import { USER_VIEW_KINDS, deriveUserView, type UserView, type UserViewKind } from './user-views.js';
 import type { User } from './user.js';
+import type { UserStats } from './user-stats.js';
+import { UsersRepository } from './users.repository.js';
 
-/** Tells the caller which layer answered a read (`memory`, `redis`, `database`, or `loader`). */
-export type ServedBy = (layer: string | undefined) => void;
+/**
+ * Tells the caller which layer answered a read (`memory`, `redis`, `database`, or `loader`), and whether
+ * the value was stale (past its ttl, within the layer's grace, being refreshed in the background).
+ */
+export type ServedBy = NonNullable<OperationOptions['onServed']>;
 
 /** Every read and write goes through the user store; the database is its last layer. */
 @Injectable()
@@ -20,6 +31,8 @@ export class UsersService {
   constructor(
     private readonly store: DelegatedStore<string, UserStoreValue>,
     registry: Registry,
+    private readonly repository: UsersRepository,
+    private readonly responses: ResponseCache,
   ) {
     this.#summaries = new Counter({
       name: 'user_summaries_computed_total',
@@ -55,6 +68,21 @@ export class UsersService {
     return summary;
   }
 
+  /** A page of users, read from the database (`GET /users` caches it in the HTTP cache store). */
+  list(limit = 20, offset = 0): Promise<User[]> {
+    return this.repository.list(limit, offset);
+  }
+
+  /** Users per role, counted in the database (`GET /users/stats` caches it through @nestjs/cache-manager). */
+  async stats(): Promise<UserStats> {
+    const counts = await this.repository.countByRole();
+    return {
+      total: counts.reduce((sum, { count }) => sum + count, 0),
+      byRole: Object.fromEntries(counts.map(({ role, count }) => [role, count])),
+      countedAt: new Date().toISOString(),
+    };
+  }
+
   /** Creates or replaces the user. The summary is evicted once the write succeeded; so are the views. */
   @DelegatedEvict({ key: (id: string) => userSummaryKey(id) })
   async save(id: string, body: UserBody): Promise<User> {
@@ -67,6 +95,7 @@ export class UsersService {
     };
     await this.store.set(userKey(id), user);
     await this.#evictViews(id);
+    await this.responses.invalidateAll();
     return user;
   }
 
@@ -76,6 +105,7 @@ export class UsersService {
     await this.findOne(id);
     await this.store.delete(userKey(id));
     await this.#evictViews(id);
+    await this.responses.invalidateAll();
   }
 
   /** The views are derived from the user: a write makes them stale. */

@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import type { INestApplication } from '@nestjs/common';
 import { Test } from '@nestjs/testing';
 import { Redis } from 'ioredis';
+import Database from 'better-sqlite3';
 import pg from 'pg';
 import request from 'supertest';
 import { DelegatedStore } from '../../../lib/index.js';
@@ -101,6 +102,32 @@ export class SampleAppFixture {
       return await store.get(key);
     } finally {
       await store.close();
+    }
+  }
+
+  /**
+   * Runs a statement on the run's database directly, as an operator would (e.g. to take the users table
+   * away and bring it back, so that the app's database reads fail as in an outage).
+   */
+  async sql(statement: string): Promise<void> {
+    if (this.env.DATABASE_URL) {
+      const client = new pg.Client({
+        connectionString: this.env.DATABASE_URL,
+        options: `-c search_path=${this.env.DATABASE_SCHEMA}`,
+      });
+      await client.connect();
+      try {
+        await client.query(statement);
+      } finally {
+        await client.end();
+      }
+      return;
+    }
+    const db = new Database(this.env.SQLITE_FILE!);
+    try {
+      db.exec(statement);
+    } finally {
+      db.close();
     }
   }
 

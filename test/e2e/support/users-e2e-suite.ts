@@ -1,4 +1,6 @@
 import { afterAll, beforeAll, expect, it } from '@jest/globals';
+import type { DelegatedStore } from '../../../lib/index.js';
+import { getDelegatedStoreToken } from '../../../lib/index.js';
 import { deriveUserView, USER_VIEW_KINDS } from '../../../sample-app/src/users/user-views.js';
 import type { User } from '../../../sample-app/src/users/user.js';
 import {
@@ -237,5 +239,51 @@ export function usersE2eSuite(database: DatabaseKind): void {
     await a.http().put('/users/007').send({ name: 'James', email: 'j@example.com' }).expect(400);
     // Nothing was written.
     expect((await a.http().get('/users/1').expect(200)).body.name).toBe('Ada Lovelace');
+  });
+
+  it('caches GET /users with DelegatedCacheInterceptor; a PUT on A clears it on A and B', async () => {
+    const first = await a.http().get('/users?offset=0&limit=100').expect(200);
+    expect(first.headers['x-cache']).toBe('MISS');
+    expect(first.headers['x-cache-layer']).toBe('loader');
+    expect((first.body as User[]).map((u) => u.id)).not.toContain('50');
+    // The same query in another order is the same entry.
+    const second = await a.http().get('/users?limit=100&offset=0').expect(200);
+    expect(second.headers['x-cache']).toBe('HIT');
+    expect(second.headers['x-cache-layer']).toBe('memory');
+    expect(second.body).toEqual(first.body);
+    await b.http().get('/users?limit=100&offset=0').expect(200);
+    expect((await b.http().get('/users?limit=100&offset=0').expect(200)).headers['x-cache']).toBe('HIT');
+
+    await a.http().put('/users/50').send({ name: 'Barbara Liskov', email: 'liskov@example.com' }).expect(200);
+    const afterWrite = await a.http().get('/users?limit=100&offset=0').expect(200);
+    expect(afterWrite.headers['x-cache']).toBe('MISS');
+    expect((afterWrite.body as User[]).map((u) => u.id)).toContain('50');
+    // B's memory layer was emptied through the bus.
+    await eventually(async () => {
+      const fromB = await b.http().get('/users?limit=100&offset=0').expect(200);
+      expect((fromB.body as User[]).map((u) => u.id)).toContain('50');
+    });
+    // A bad query is a 400 from the handler's pipe, and nothing is cached for it.
+    await a.http().get('/users?limit=0').expect(400);
+    await a.http().get('/users?limit=0').expect(400);
+  });
+
+  it("caches GET /users/stats with @nestjs/cache-manager's CacheInterceptor over the Keyv adapter", async () => {
+    const http = a.app.get<DelegatedStore<string, unknown>>(getDelegatedStoreToken('http'));
+    const first = await a.http().get('/users/stats').expect(200);
+    expect(first.headers['x-cache']).toBe('MISS');
+    const second = await a.http().get('/users/stats').expect(200);
+    expect(second.headers['x-cache']).toBe('HIT');
+    expect(second.body).toEqual(first.body);
+    // CACHE_MANAGER's entry is in the HTTP cache store's memory layer, as Keyv wrote it.
+    const memory = http.getLayer(0).store;
+    expect(typeof (await memory.get('keyv:/users/stats'))).toBe('string');
+
+    await a.http().put('/users/51').send({ name: 'Frances Allen', email: 'fran@example.com' }).expect(200);
+    const afterWrite = await a.http().get('/users/stats').expect(200);
+    expect(afterWrite.headers['x-cache']).toBe('MISS');
+    expect(afterWrite.body.total).toBe(first.body.total + 1);
+    // Never the user store: the HTTP cache has its own.
+    expect(await a.store.get('keyv:/users/stats', { cachesOnly: true })).toBeUndefined();
   });
 }

@@ -45,6 +45,9 @@ function userStoreOptions(
       retryMiddleware(3, (error) => !(error instanceof NotFoundError)),
       loggingMiddleware(logger),
     ],
+    // Every change of a user through the store, in the log: keys only, never the values (personal data).
+    onChange: [(ctx, key) => logger.log(`${key} changed (${ctx.operation})`)],
+    onDelete: [(ctx, key) => logger.log(`${key} deleted (${ctx.operation})`)],
     bus: config.redis
       ? new RedisInvalidationBus({ url: config.redis.url, channel: config.redis.channel })
       : undefined,

@@ -1,0 +1,1 @@
+export { KeyvDelegatedStore, type KeyvDelegatedStoreOptions } from './keyv-delegated-store.js';
