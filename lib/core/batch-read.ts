@@ -122,7 +122,15 @@ export class BatchRead<K, V> {
             const stale = left <= 0;
             if (stale || (layer.refreshAhead > 0 && left < layer.refreshAhead)) {
               if (stale) layer.staleHits += entry.active;
-              const refresh = this.#refresher.start(ctx, entry.key, layer, cachesOnly, undefined, undefined);
+              const refresh = this.#refresher.start(
+                ctx,
+                entry.key,
+                layer,
+                cachesOnly,
+                undefined,
+                undefined,
+                entry.stale,
+              );
               if (stale) {
                 // Served stale, never written back: the refresh writes the fresh value.
                 if (refresh) (refreshing ??= []).push([entry, refresh]);

@@ -210,7 +210,7 @@ export class ReadPath<K, V> {
     if (found.needsExpiry && expiresAt !== undefined) {
       const state = this.#freshness(found, expiresAt);
       if (state !== 'fresh') {
-        const refresh = this.refresher.start(ctx, key, found, cachesOnly, loader, ttl);
+        const refresh = this.refresher.start(ctx, key, found, cachesOnly, loader, ttl, walk.stale);
         if (state === 'stale') {
           // A stale value is served, never written back: the refresh writes the fresh one. Every reader
           // of the walk is served it.

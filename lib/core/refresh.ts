@@ -36,7 +36,8 @@ export class Refresher<K, V> {
 
   /**
    * Starts the refresh of `key`, whose entry in layer `from` is stale or nearly so; or joins the one in
-   * flight. `undefined` when the key is in back-off after a failure.
+   * flight. `undefined` when the key is in back-off after a failure, or when the read that found the entry
+   * overlapped a write of the key (`fenced`): the write replaced the entry, there is nothing to refresh.
    */
   start(
     ctx: OperationContext,
@@ -45,17 +46,18 @@ export class Refresher<K, V> {
     cachesOnly: boolean,
     loader: RefreshLoader<K, V> | undefined,
     ttl: number | undefined,
+    fenced = false,
   ): SharedRefresh<V> | undefined {
     const flights = this.#stack.flights;
     const flight = flights.open(key);
     if (flight.refresh !== undefined) return flight.refresh;
-    if (this.#inBackoff(key)) {
+    if (fenced || flight.beingWritten || this.#inBackoff(key)) {
       flights.release(key, flight);
       return undefined;
     }
     from.refreshes++;
     const refresh: SharedRefresh<V> = {
-      stale: flight.beingWritten,
+      stale: false,
       pendingWrite: undefined,
       promise: undefined!,
     };

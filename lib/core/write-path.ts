@@ -25,6 +25,15 @@ interface HeldKey<K, V> {
 export class WritePath<K, V> {
   readonly #stack: LayerStack<K, V>;
   readonly #changes: ChangeCallbacks<K, V>;
+  /** Writes of keys admitted (waiting for their key's turn, or writing): a clear waits for them. */
+  #admitted = 0;
+  #admittedIdle: (() => void) | undefined;
+  /**
+   * The clear in progress: writes issued meanwhile wait for it to end before they take their key's turn,
+   * so that clears and writes land in the order they were issued (a clear never wipes the primary under a
+   * later write whose cache copies then survive it).
+   */
+  #clearing: Promise<void> | undefined;
 
   constructor(stack: LayerStack<K, V>, changes: ChangeCallbacks<K, V>) {
     this.#stack = stack;
@@ -114,17 +123,19 @@ export class WritePath<K, V> {
       return;
     }
     // Some keys are busy: each key waits for its own turn only (never one key's turn while holding
-    // another's, which could deadlock with a concurrent invalidate of the same keys in another order).
+    // another's, which could deadlock with a concurrent invalidate of the same keys in another order), and
+    // gives it back once done. Every key stays fenced until the whole invalidation resolved (rule 5).
     const outcomes = await Promise.allSettled(
       held.map(async (entry) => {
         try {
           if (entry.ready) await entry.ready;
           await this.#deleteFromCaches(ctx, [entry.key]);
         } finally {
-          this.#release(entry);
+          entry.flight.releaseWrite();
         }
       }),
     );
+    held.forEach((entry) => this.#endWrite(entry));
     const failed = outcomes.find((outcome) => outcome.status === 'rejected');
     if (failed) throw (failed as PromiseRejectedResult).reason;
   }
@@ -144,13 +155,18 @@ export class WritePath<K, V> {
     }
     const flights = this.#stack.flights;
     flights.clearing++;
-    const readerWrites: Promise<unknown>[] = [];
-    for (const flight of flights.all()) {
-      flight.overlapWrite();
-      readerWrites.push(...flight.pendingReaderWrites());
-    }
+    for (const flight of flights.all()) flight.overlapWrite();
+    const previous = this.#clearing;
+    let cleared!: () => void;
+    const barrier = new Promise<void>((resolve) => (cleared = resolve));
+    this.#clearing = barrier;
     const errors: Array<{ layer: LayerRuntime<K, V>; error: unknown }> = [];
     try {
+      // Clears and writes take turns in issue order: the earlier clear, then the writes admitted before.
+      if (previous) await previous;
+      if (this.#admitted > 0) await new Promise<void>((resolve) => (this.#admittedIdle = resolve));
+      const readerWrites: Promise<unknown>[] = [];
+      for (const flight of flights.all()) readerWrites.push(...flight.pendingReaderWrites());
       if (readerWrites.length > 0) await Promise.allSettled(readerWrites);
       const primary = layers.find((layer) => layer.primary);
       if (primary) await primary.clear().catch((error: unknown) => errors.push({ layer: primary, error }));
@@ -165,6 +181,8 @@ export class WritePath<K, V> {
         flight.writesDone++;
         flight.overlapWrite();
       }
+      if (this.#clearing === barrier) this.#clearing = undefined;
+      cleared();
     }
     if (errors.length > 0) this.#fail(ctx, errors, 'clear');
   }
@@ -196,29 +214,46 @@ export class WritePath<K, V> {
 
   // ── Holding a key ───────────────────────────────────────────────────────────────────────────────────
 
-  /** Marks the write in progress (readers overlapping it are stale) and asks for the key's turn. */
+  /**
+   * Marks the write in progress (readers overlapping it are stale) and asks for the key's turn: at once,
+   * or once the clear in progress (if any) is done.
+   */
   #hold(key: K): HeldKey<K, V> {
     const flight = this.#stack.flights.open(key);
     flight.writing++;
     flight.overlapWrite();
-    const readerWrites = flight.pendingReaderWrites();
-    const turn = flight.acquireWrite();
-    let ready: Promise<unknown> | undefined;
-    if (readerWrites.length > 0) {
-      const settled = Promise.allSettled(readerWrites);
-      ready = turn ? turn.then(() => settled) : settled;
-    } else {
-      ready = turn;
-    }
+    const clearing = this.#clearing;
+    const ready = clearing === undefined ? this.#admit(flight) : clearing.then(() => this.#admit(flight));
     return { key, flight, ready };
   }
 
-  #release({ key, flight }: HeldKey<K, V>): void {
+  /** Takes the key's turn; resolves (or is undefined) when the write may go. */
+  #admit(flight: KeyFlight<V>): Promise<unknown> | undefined {
+    this.#admitted++;
+    const readerWrites = flight.pendingReaderWrites();
+    const turn = flight.acquireWrite();
+    if (readerWrites.length === 0) return turn;
+    const settled = Promise.allSettled(readerWrites);
+    return turn ? turn.then(() => settled) : settled;
+  }
+
+  /** Gives the key's turn to the next write, and ends the write. */
+  #release(held: HeldKey<K, V>): void {
+    held.flight.releaseWrite();
+    this.#endWrite(held);
+  }
+
+  /** The write is over: readers born from now on are not fenced by it; a waiting clear may go. */
+  #endWrite({ key, flight }: HeldKey<K, V>): void {
     flight.writing--;
     flight.writesDone++;
     flight.overlapWrite();
-    flight.releaseWrite();
     this.#stack.flights.release(key, flight);
+    if (--this.#admitted === 0 && this.#admittedIdle !== undefined) {
+      const idle = this.#admittedIdle;
+      this.#admittedIdle = undefined;
+      idle();
+    }
   }
 
   // ── Layer writes ────────────────────────────────────────────────────────────────────────────────────

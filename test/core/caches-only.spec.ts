@@ -300,3 +300,26 @@ describe('cachesOnly in the chain', () => {
     expect(db.calls).toEqual([]);
   });
 });
+
+describe('found by the property suite', () => {
+  it('a multi-key invalidate fences every key until the whole call resolved (rule 5)', async () => {
+    const l0 = new TestStore<string>();
+    const l1 = new TestStore<string>({ b: 'old' });
+    const store = new DelegatedStore<string, string>([{ store: l0 }, { store: l1 }]);
+    // A write of a holds a's turn, so the invalidation of [a, b] finishes b first and waits for a.
+    const aWrite = l0.holdNext('set');
+    const writingA = store.set('a', 'x');
+    await flush();
+    const invalidating = store.invalidate(['a', 'b']);
+    await flush();
+    expect(l1.data.has('b')).toBe(false); // b is done...
+    l1.data.set('b', 'old'); // ...but a copy can still appear below (another writer, a late write)
+    const reading = store.get('b'); // a walk that starts while the invalidation is still in progress
+    await flush();
+    aWrite.open();
+    await Promise.all([writingA, invalidating]);
+    await reading;
+    await store.drain();
+    expect(l0.data.has('b')).toBe(false); // its backfill was dropped
+  });
+});

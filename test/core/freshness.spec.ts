@@ -415,3 +415,21 @@ describe('a layer 0 MemoryStore with grace', () => {
     expect(db.count('getWithExpiry')).toBe(1);
   });
 });
+
+describe('found by the property suite', () => {
+  it('a stale entry found by a walk that overlapped a write starts no refresh (the write replaced it)', async () => {
+    const cache = new ExpiringTestStore<string>();
+    const store = new DelegatedStore<string, string>([{ store: cache, ttl: TTL, grace: GRACE }]);
+    await store.set('k', 'v1');
+    advance(TTL + 1);
+    const staleRead = cache.holdNext('getWithExpiry');
+    const reading = store.getOrLoad('k', async () => 'loaded-after-the-write');
+    await flush();
+    await store.set('k', 'v2'); // overlaps the walk, which has not answered yet
+    staleRead.open();
+    expect(await reading).toBe('v1');
+    await store.drain();
+    expect(cache.data.get('k')).toBe('v2');
+    expect(store.stats().layers[0].refreshes).toBe(0);
+  });
+});

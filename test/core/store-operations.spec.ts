@@ -281,6 +281,35 @@ describe('clear', () => {
     expect(l1.data.has('k')).toBe(false);
   });
 
+  it('clears and writes land in issue order: a write issued before the clear ends before it', async () => {
+    const { l0, db, store } = setup({ db: { k: 'old' } });
+    const dbWrite = db.holdNext('set');
+    const writing = store.set('k', 'before-clear');
+    await flush();
+    const clearing = store.clear();
+    await flush();
+    expect(db.count('clear')).toBe(0); // the clear waits for the write issued before it
+    dbWrite.open();
+    await Promise.all([writing, clearing]);
+    expect(db.data.size).toBe(0);
+    expect(l0.data.size).toBe(0);
+    expect(await store.get('k')).toBeUndefined();
+  });
+
+  it('a write issued during a clear waits for it, so that the clear cannot wipe it', async () => {
+    const { l0, db, store } = setup({ db: { k: 'old' } });
+    const dbClear = db.holdNext('clear');
+    const clearing = store.clear();
+    await flush();
+    const writing = store.set('k', 'after-clear');
+    await flush();
+    expect(db.count('set')).toBe(0);
+    dbClear.open();
+    await Promise.all([clearing, writing]);
+    expect(db.data.get('k')).toBe('after-clear');
+    expect(l0.data.get('k')).toBe('after-clear');
+  });
+
   it('passes the chain once as "clear" with key undefined', async () => {
     const { seen, middleware } = recorder();
     const db = new FullTestStore<string>({ k: 'v' });

@@ -5,14 +5,24 @@
  * Unhandled rejections: Jest 30 fails the running test on any unhandled rejection, so every property
  * below also checks that none occurred.
  */
-import { describe, it } from '@jest/globals';
+import { describe, expect, it } from '@jest/globals';
 import fc from 'fast-check';
 import { numRuns, seed } from './support/fc-config.js';
 import { KNOWN_BUGS } from './support/known-bugs.js';
 import { checkRun, describeRun } from './support/model.js';
-import { buildStore, commandArb, configArb, runProgram, type Config } from './support/program.js';
+import {
+  buildStore,
+  commandArb,
+  configArb,
+  runProgram,
+  timedCommandArb,
+  type Config,
+} from './support/program.js';
 
 const params = () => ({ numRuns: numRuns(300), seed: seed(), endOnFailure: false });
+
+/** What the programs exercised, so that a property can check its generator reaches the feature. */
+const exercised = { staleHits: 0, refreshes: 0, clears: 0, getSets: 0 };
 
 async function checkProgram(
   s: fc.Scheduler,
@@ -21,6 +31,12 @@ async function checkProgram(
   failures: boolean,
 ) {
   const run = await runProgram(s, config, program);
+  for (const layer of run.store.stats().layers) {
+    exercised.staleHits += layer.staleHits;
+    exercised.refreshes += layer.refreshes;
+  }
+  exercised.clears += run.ops.filter((op) => op.command.op === 'clear' && op.ok).length;
+  exercised.getSets += run.ops.filter((op) => op.command.op === 'getSet' && op.ok).length;
   const violations = checkRun(run, { failuresInjected: failures });
   if (violations.length > 0) {
     throw new Error(`${violations.join('\n')}\n${describeRun(run)}\nschedule:\n${s.toString()}`);
@@ -50,6 +66,23 @@ describe('consistency model (property-based)', () => {
       ),
       params(),
     );
+  });
+
+  it('holds with grace and time: stale entries served and refreshed never older than a completed write', async () => {
+    await fc.assert(
+      fc.asyncProperty(
+        fc.scheduler(),
+        configArb({ failures: true, grace: true }),
+        fc.array(timedCommandArb, { minLength: 1, maxLength: 10 }),
+        (s, config, program) => checkProgram(s, config, program, true),
+      ),
+      params(),
+    );
+    // The programs did reach what this property is about.
+    expect(exercised.staleHits).toBeGreaterThan(0);
+    expect(exercised.refreshes).toBeGreaterThan(0);
+    expect(exercised.clears).toBeGreaterThan(0);
+    expect(exercised.getSets).toBeGreaterThan(0);
   });
 
   it('single flight: concurrent reads of one key read each layer at most once and load at most once', async () => {

@@ -1,5 +1,5 @@
 import { KNOWN_BUGS } from './known-bugs.js';
-import { KEYS, describeCommand, type OpRecord, type Run } from './program.js';
+import { KEYS, describeCommand, type Command, type OpRecord, type Run } from './program.js';
 
 /** One way a key got its value: a write through the store, or a loader result. */
 type Source =
@@ -9,8 +9,30 @@ type Source =
   /** A loader result: it did not replace the primary's state, so it does not supersede anything. */
   | { kind: 'load'; value: string | undefined; start: number };
 
-function isWrite(op: OpRecord, key: string): boolean {
-  return (op.command.op === 'set' || op.command.op === 'delete') && op.command.key === key;
+/**
+ * What an operation does to one key's value. `write`: it sets it (a value) or removes it (undefined) in
+ * every layer (set, getSet, delete, a full clear; invalidate and cachesOnly clear when every layer is a
+ * cache). `invalidate`: it removes the cache copies only, leaving the primary's value (invalidate and a
+ * cachesOnly clear with a primary): a later read may still return the primary's value, but no longer a
+ * loader's value that only the caches held. Writes and clears land in issue order.
+ */
+function effect(command: Command, key: string, primary: boolean): 'write' | 'invalidate' | undefined {
+  switch (command.op) {
+    case 'set':
+    case 'delete':
+    case 'getSet':
+      return command.key === key ? 'write' : undefined;
+    case 'clear':
+      return command.cachesOnly && primary ? 'invalidate' : 'write';
+    case 'invalidate':
+      return command.keys.includes(key as never) ? (primary ? 'invalidate' : 'write') : undefined;
+    default:
+      return undefined;
+  }
+}
+
+function isWrite(op: OpRecord, key: string, primary: boolean): boolean {
+  return effect(op.command, key, primary) === 'write';
 }
 
 /**
@@ -29,18 +51,25 @@ function isWrite(op: OpRecord, key: string): boolean {
 export class Model {
   readonly #sources = new Map<string, Source[]>();
   readonly #writes = new Map<string, OpRecord[]>();
+  /** Acknowledged writes and cache invalidations: either supersedes a load. */
+  readonly #loadEnders = new Map<string, OpRecord[]>();
 
   constructor(private readonly run: Run) {
+    const primary = run.primary !== undefined;
     for (const key of KEYS) {
       const sources: Source[] = [{ kind: 'write', value: run.initial.get(key), inv: 0, res: 0 }];
-      const writes = run.ops.filter((op) => isWrite(op, key) && op.ok);
+      const writes = run.ops.filter((op) => isWrite(op, key, primary) && op.ok);
       for (const op of run.ops) {
-        if (!isWrite(op, key)) continue;
+        if (!isWrite(op, key, primary)) continue;
         if (op.ok) sources.push({ kind: 'write', value: op.written, inv: op.inv, res: op.res });
-        else if (!run.primary && op.command.op === 'set') {
+        else if (!primary && (op.command.op === 'set' || op.command.op === 'getSet')) {
           sources.push({ kind: 'failed', value: undefined, inv: op.inv });
         }
       }
+      this.#loadEnders.set(
+        key,
+        run.ops.filter((op) => op.ok && effect(op.command, key, primary) !== undefined),
+      );
       for (const load of run.loads) {
         if (load.key === key && load.ok) {
           // Rule 5: the load's write is dropped when a write overlapped the walk that missed, which began
@@ -54,20 +83,31 @@ export class Model {
     }
   }
 
-  /** Every value a read of `key` that ran from `inv` to `res` may return. */
-  allowed(key: string, inv: number, res: number): Set<string | undefined> {
+  /**
+   * Every value a read of `key` that ran from `inv` to `res` may return. `own`: the id of a getSet whose
+   * returned old value is checked: its own write does not count.
+   */
+  allowed(key: string, inv: number, res: number, own?: number): Set<string | undefined> {
     const writes = this.#writes.get(key)!;
+    const loadEnders = this.#loadEnders.get(key)!;
     const allowed = new Set<string | undefined>();
     for (const source of this.#sources.get(key)!) {
       if (source.kind === 'write' || source.kind === 'failed') {
         if (source.inv >= res) continue;
+        if (own !== undefined && source.kind === 'write' && source.inv === this.#invOf(own)) continue;
         const superseded = writes.some((w) => w.inv > source.inv && w.res < inv);
         if (!superseded) allowed.add(source.value);
       } else {
         if (source.start >= res) continue;
-        const superseded = writes.some((w) => w.res > source.start && w.res < inv);
+        const superseded = loadEnders.some((w) => w.res > source.start && w.res < inv);
         if (!superseded) allowed.add(source.value);
       }
+    }
+    // Without a primary, an entry that expired (the wall clock moved past its ttl) is simply gone, and a
+    // refresh that finds nothing below deletes the stale copies: a miss is no stale value.
+    if (!this.run.primary && this.run.config?.grace) {
+      const ticked = this.run.ops.some((op) => op.command.op === 'tick' && op.inv < res);
+      if (ticked) allowed.add(undefined);
     }
     if (!this.run.primary) {
       const lastAck = Math.max(0, ...writes.filter((w) => w.res < inv).map((w) => w.res));
@@ -86,6 +126,10 @@ export class Model {
     return allowed;
   }
 
+  #invOf(id: number): number {
+    return this.run.ops.find((op) => op.id === id)!.inv;
+  }
+
   /** The value the primary must hold at the end: the last acknowledged write's, or the initial one. */
   finalPrimary(key: string): string | undefined {
     const writes = this.#writes.get(key)!;
@@ -98,8 +142,10 @@ export class Model {
     const initial = this.run.initial.get(key);
     if (initial !== undefined) values.add(initial);
     for (const op of this.run.ops) {
-      if (op.command.op === 'set' && op.command.key === key && op.written && op.inv < at)
+      const sets = op.command.op === 'set' || op.command.op === 'getSet';
+      if (sets && (op.command as { key: string }).key === key && op.written && op.inv < at) {
         values.add(op.written);
+      }
     }
     for (const load of this.run.loads) {
       if (load.key === key && load.ok && load.value !== undefined && load.end! < at) values.add(load.value);
@@ -118,16 +164,17 @@ export function checkRun(run: Run, options: { failuresInjected: boolean }): stri
   const violations = [...run.violations];
   const end = run.clock.now + 1;
 
-  // 1. Read-your-writes (and no stale value) for every read that resolved.
+  // 1. Read-your-writes (and no stale value) for every read that resolved; a getSet's old value too.
   for (const op of run.ops) {
     if (!op.ok || op.results === undefined) continue;
     const keys = op.command.op === 'getMany' ? op.command.keys : [(op.command as { key: string }).key];
+    const own = op.command.op === 'getSet' ? op.id : undefined;
     if (op.results.length !== keys.length) {
       violations.push(`#${op.id} ${describeCommand(op.command)} resolved ${op.results.length} results`);
       continue;
     }
     keys.forEach((key, i) => {
-      const allowed = model.allowed(key, op.inv, op.res);
+      const allowed = model.allowed(key, op.inv, op.res, own);
       if (!allowed.has(op.results![i])) {
         violations.push(
           `read-your-writes: #${op.id} ${describeCommand(op.command)} [${op.inv}..${op.res}] returned ${String(op.results![i])} for ${key}, allowed ${show(allowed)}`,

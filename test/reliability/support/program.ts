@@ -1,6 +1,12 @@
 import fc from 'fast-check';
 import { DelegatedStore, type Layer } from '../../../lib/index.js';
-import { Clock, ScheduledStore, type FailableMethod, type FailurePlan } from './scheduled-store.js';
+import {
+  Clock,
+  ScheduledStore,
+  WallClock,
+  type FailableMethod,
+  type FailurePlan,
+} from './scheduled-store.js';
 
 export const KEYS = ['a', 'b'] as const;
 export type Key = (typeof KEYS)[number];
@@ -12,7 +18,16 @@ export type Command =
   | { op: 'getMany'; keys: Key[] }
   | { op: 'set'; key: Key }
   | { op: 'delete'; key: Key }
-  | { op: 'getOrLoad'; key: Key; loader: LoaderOutcome };
+  | { op: 'getOrLoad'; key: Key; loader: LoaderOutcome }
+  | { op: 'getSet'; key: Key }
+  | { op: 'invalidate'; keys: Key[] }
+  | { op: 'clear'; cachesOnly: boolean }
+  /** Moves the wall clock: past the caches' ttl (their entries turn stale), or past their grace too. */
+  | { op: 'tick'; ms: number };
+
+/** With `grace`, the cache layers' ttl and grace, in wall-clock ms. */
+export const CACHE_TTL = 10;
+export const CACHE_GRACE = 100;
 
 export interface Config {
   /** 1 to 3 layers; with a primary, it is the last layer. */
@@ -28,6 +43,8 @@ export interface Config {
   initial: Partial<Record<Key, boolean>>;
   /** With a primary: which cache layers start with a copy of the initial values. */
   copies: boolean[];
+  /** The cache layers have a ttl and a grace: entries turn stale with `tick` and get refreshed. */
+  grace?: boolean;
 }
 
 /**
@@ -62,11 +79,33 @@ export const commandArb: fc.Arbitrary<Command> = fc.oneof(
       loader: fc.constantFrom<LoaderOutcome>('value', 'value', 'undefined', 'reject'),
     }),
   },
+  { weight: 2, arbitrary: fc.record({ op: fc.constant('getSet' as const), key: keyArb }) },
+  {
+    weight: 1,
+    arbitrary: fc.record({
+      op: fc.constant('invalidate' as const),
+      keys: fc.array(keyArb, { minLength: 1, maxLength: 2 }),
+    }),
+  },
+  { weight: 1, arbitrary: fc.record({ op: fc.constant('clear' as const), cachesOnly: fc.boolean() }) },
 );
 
-export function configArb(options: { failures: boolean }): fc.Arbitrary<Config> {
+/** The commands of a program over layers with grace: the same, plus moves of the wall clock. */
+export const timedCommandArb: fc.Arbitrary<Command> = fc.oneof(
+  { weight: 6, arbitrary: commandArb },
+  {
+    weight: 1,
+    arbitrary: fc.record({
+      op: fc.constant('tick' as const),
+      ms: fc.constantFrom(CACHE_TTL + 1, CACHE_TTL + CACHE_GRACE + 1),
+    }),
+  },
+);
+
+export function configArb(options: { failures: boolean; grace?: boolean }): fc.Arbitrary<Config> {
   return fc.integer({ min: 1, max: 3 }).chain((layers) =>
     fc.record({
+      grace: fc.constant(options.grace === true),
       layers: fc.constant(layers),
       primary: fc.boolean(),
       batch: fc.array(fc.boolean(), { minLength: layers, maxLength: layers }),
@@ -122,7 +161,12 @@ export interface Run {
   violations: string[];
 }
 
-export function buildStore(s: fc.Scheduler, config: Config, clock = new Clock()) {
+/** A write through the store: it changes (or removes) the key's value in the layers it reaches. */
+export function isWriteCommand(command: Command): boolean {
+  return command.op === 'set' || command.op === 'delete' || command.op === 'getSet';
+}
+
+export function buildStore(s: fc.Scheduler, config: Config, clock = new Clock(), wall = new WallClock()) {
   const primaryIndex = config.primary ? config.layers - 1 : -1;
   const stores: ScheduledStore[] = [];
   const layers: Layer<string, string>[] = [];
@@ -131,12 +175,15 @@ export function buildStore(s: fc.Scheduler, config: Config, clock = new Clock())
       methods: allowedFailures(i === primaryIndex),
       decisions: config.failures[i] ?? [],
     };
+    const cache = i !== primaryIndex;
     const store = new ScheduledStore(`L${i}`, s, clock, plan, {
       batch: config.batch[i],
-      sync: i === 0 && config.sync && i !== primaryIndex,
+      sync: i === 0 && config.sync && cache,
+      wall: config.grace ? wall : undefined,
     });
     stores.push(store);
-    layers.push({ store, primary: i === primaryIndex, name: `L${i}` });
+    const freshness = config.grace && cache ? { ttl: CACHE_TTL, grace: CACHE_GRACE } : {};
+    layers.push({ store, primary: i === primaryIndex, name: `L${i}`, ...freshness });
   }
   const initial = new Map<string, string>();
   for (const key of KEYS) {
@@ -145,10 +192,21 @@ export function buildStore(s: fc.Scheduler, config: Config, clock = new Clock())
     initial.set(key, value);
     stores.forEach((store, i) => {
       if (primaryIndex < 0 || i === primaryIndex || config.copies[i]) store.data.set(key, value);
+      // With grace, the caches' initial copies were written with their ttl: a tick makes them stale.
+      if (config.grace && i !== primaryIndex && store.data.has(key)) {
+        store.expiries.set(key, wall.now + CACHE_TTL + CACHE_GRACE);
+      }
     });
   }
   const store = new DelegatedStore<string, string>(layers);
-  return { store, stores, primary: primaryIndex < 0 ? undefined : stores[primaryIndex], initial, clock };
+  return {
+    store,
+    stores,
+    primary: primaryIndex < 0 ? undefined : stores[primaryIndex],
+    initial,
+    clock,
+    wall,
+  };
 }
 
 export function describeCommand(command: Command): string {
@@ -157,6 +215,12 @@ export function describeCommand(command: Command): string {
       return `getMany([${command.keys.join(',')}])`;
     case 'getOrLoad':
       return `getOrLoad(${command.key}, loader:${command.loader})`;
+    case 'invalidate':
+      return `invalidate([${command.keys.join(',')}])`;
+    case 'clear':
+      return command.cachesOnly ? 'clear({ cachesOnly })' : 'clear()';
+    case 'tick':
+      return `tick(${command.ms} ms)`;
     default:
       return `${command.op}(${command.key})`;
   }
@@ -167,7 +231,24 @@ export function describeCommand(command: Command): string {
  * is ordered by the scheduler, then the store is drained.
  */
 export async function runProgram(s: fc.Scheduler, config: Config, program: Command[]): Promise<Run> {
-  const { store, stores, primary, initial, clock } = buildStore(s, config);
+  const { store, stores, primary, initial, clock, wall } = buildStore(s, config);
+  // The store reads the wall clock through Date.now(): make it the run's, for the run.
+  const realNow = Date.now;
+  if (config.grace) Date.now = () => wall.now;
+  try {
+    return await runScheduled(s, config, program, { store, stores, primary, initial, clock, wall });
+  } finally {
+    Date.now = realNow;
+  }
+}
+
+async function runScheduled(
+  s: fc.Scheduler,
+  config: Config,
+  program: Command[],
+  built: ReturnType<typeof buildStore>,
+): Promise<Run> {
+  const { store, stores, primary, initial, clock, wall } = built;
   const ops: OpRecord[] = [];
   const loads: LoadRecord[] = [];
   const violations: string[] = [];
@@ -194,6 +275,22 @@ export async function runProgram(s: fc.Scheduler, config: Config, program: Comma
       case 'delete':
         call = store.delete(command.key);
         break;
+      case 'getSet': {
+        const value = `v${++values}`;
+        record.written = value;
+        call = store.getSet(command.key, value).then((old) => (record.results = [old]));
+        break;
+      }
+      case 'invalidate':
+        call = store.invalidate(command.keys);
+        break;
+      case 'clear':
+        call = store.clear({ cachesOnly: command.cachesOnly });
+        break;
+      case 'tick':
+        wall.now += command.ms;
+        call = Promise.resolve();
+        break;
       case 'getOrLoad': {
         const loader = (key: string): Promise<string | undefined> => {
           const load: LoadRecord = { key: key as Key, trigger: record.inv, start: clock.tick() };
@@ -218,14 +315,15 @@ export async function runProgram(s: fc.Scheduler, config: Config, program: Comma
       () => {
         record.res = clock.tick();
         record.ok = true;
-        if ((command.op === 'set' || command.op === 'delete') && primary) {
+        if (isWriteCommand(command) && primary) {
+          const key = (command as { key: Key }).key;
           const later = ops.some(
             (op) =>
-              (op.command.op === 'set' || op.command.op === 'delete') &&
-              op.command.key === command.key &&
+              (isWriteCommand(op.command) || (op.command.op === 'clear' && !op.command.cachesOnly)) &&
+              (op.command.op === 'clear' || (op.command as { key: Key }).key === key) &&
               op.inv > record.inv,
           );
-          const held = primary.data.get(command.key);
+          const held = primary.data.get(key);
           if (!later && held !== record.written) {
             violations.push(
               `#${id} ${describeCommand(command)} resolved but the primary holds ${String(held)} instead of ${String(record.written)}`,

@@ -33,9 +33,17 @@ export interface FailurePlan {
 export interface LayerEvent {
   at: number;
   layer: string;
-  method: 'set' | 'delete' | 'read-failure';
+  method: 'set' | 'delete' | 'read-failure' | 'clear';
   key: string;
   value?: string;
+}
+
+/**
+ * The wall clock of a program run (ms): what `Date.now()` answers while the run's store works, so that
+ * entries expire, turn stale and get refreshed only when the program says (a `tick` command).
+ */
+export class WallClock {
+  now = 1_700_000_000_000;
 }
 
 /**
@@ -49,26 +57,67 @@ export class ScheduledStore implements Store<string, string> {
   /** Reads per key (get, getWithExpiry, and each key of a getMany). */
   readonly reads = new Map<string, number>();
   readonly events: LayerEvent[] = [];
+  /** When each key's entry expires on the wall clock (written with a ttl). */
+  readonly expiries = new Map<string, number>();
   #decision = 0;
   getMany?: (keys: readonly string[]) => Promise<Array<string | undefined>>;
   getSync?: (key: string) => string | undefined;
+  getWithExpiry?: (key: string) => Promise<{ value: string; expiresAt?: number } | undefined>;
+  getSyncWithExpiry?: (key: string) => { value: string; expiresAt?: number } | undefined;
+  readonly #wall: WallClock | undefined;
 
   constructor(
     readonly name: string,
     private readonly s: fc.Scheduler,
     private readonly clock: Clock,
     private readonly failures: FailurePlan = { methods: [], decisions: [] },
-    options: { batch?: boolean; sync?: boolean } = {},
+    options: { batch?: boolean; sync?: boolean; wall?: WallClock } = {},
   ) {
+    this.#wall = options.wall;
     if (options.batch) this.getMany = (keys) => this.#getMany(keys);
-    if (options.sync) this.getSync = (key) => this.data.get(key);
+    if (options.sync) this.getSync = (key) => this.#live(key);
+    if (options.wall) this.getWithExpiry = (key) => this.#getWithExpiry(key);
+    if (options.wall && options.sync) {
+      this.getSyncWithExpiry = (key) => {
+        const value = this.#live(key);
+        const expiresAt = this.expiries.get(key);
+        if (value === undefined) return undefined;
+        return expiresAt === undefined ? { value } : { value, expiresAt };
+      };
+    }
+  }
+
+  /** The key's value unless its entry expired on the wall clock. */
+  #live(key: string): string | undefined {
+    const expiresAt = this.expiries.get(key);
+    if (this.#wall !== undefined && expiresAt !== undefined && this.#wall.now >= expiresAt) return undefined;
+    return this.data.get(key);
+  }
+
+  async #getWithExpiry(key: string): Promise<{ value: string; expiresAt?: number } | undefined> {
+    this.#countRead(key);
+    await this.s.schedule(Promise.resolve(), `${this.name}.getWithExpiry(${key})`);
+    this.#maybeFail('get', key, true);
+    const value = this.#live(key);
+    const expiresAt = this.expiries.get(key);
+    await this.s.schedule(Promise.resolve(), `${this.name}.getWithExpiry(${key}) -> ${String(value)}`);
+    if (value === undefined) return undefined;
+    return expiresAt === undefined ? { value } : { value, expiresAt };
+  }
+
+  async clear(): Promise<void> {
+    await this.s.schedule(Promise.resolve(), `${this.name}.clear()`);
+    this.data.clear();
+    this.expiries.clear();
+    this.events.push({ at: this.clock.tick(), layer: this.name, method: 'clear', key: '*' });
+    await this.s.schedule(Promise.resolve(), `${this.name}.clear() done`);
   }
 
   async get(key: string): Promise<string | undefined> {
     this.#countRead(key);
     await this.s.schedule(Promise.resolve(), `${this.name}.get(${key})`);
     this.#maybeFail('get', key, true);
-    const value = this.data.get(key);
+    const value = this.#live(key);
     await this.s.schedule(Promise.resolve(), `${this.name}.get(${key}) -> ${String(value)}`);
     return value;
   }
@@ -77,15 +126,17 @@ export class ScheduledStore implements Store<string, string> {
     for (const key of keys) this.#countRead(key);
     await this.s.schedule(Promise.resolve(), `${this.name}.getMany(${keys.join(',')})`);
     this.#maybeFail('getMany', keys.join(','), true, keys);
-    const values = keys.map((key) => this.data.get(key));
+    const values = keys.map((key) => this.#live(key));
     await this.s.schedule(Promise.resolve(), `${this.name}.getMany -> ${values.map(String).join(',')}`);
     return values;
   }
 
-  async set(key: string, value: string, _ttl?: number): Promise<void> {
+  async set(key: string, value: string, ttl?: number): Promise<void> {
     await this.s.schedule(Promise.resolve(), `${this.name}.set(${key}, ${value})`);
     this.#maybeFail('set', key, false);
     this.data.set(key, value);
+    if (ttl !== undefined && this.#wall !== undefined) this.expiries.set(key, this.#wall.now + ttl);
+    else this.expiries.delete(key);
     this.events.push({ at: this.clock.tick(), layer: this.name, method: 'set', key, value });
     await this.s.schedule(Promise.resolve(), `${this.name}.set(${key}) done`);
   }
@@ -94,6 +145,7 @@ export class ScheduledStore implements Store<string, string> {
     await this.s.schedule(Promise.resolve(), `${this.name}.delete(${key})`);
     this.#maybeFail('delete', key, false);
     this.data.delete(key);
+    this.expiries.delete(key);
     this.events.push({ at: this.clock.tick(), layer: this.name, method: 'delete', key });
     await this.s.schedule(Promise.resolve(), `${this.name}.delete(${key}) done`);
   }
