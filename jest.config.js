@@ -7,6 +7,7 @@ export default {
     // The package by its own name (examples/ import it as users do): its sources, as in tsconfig "paths".
     '^nestjs-delegated-store$': '<rootDir>/lib/index.ts',
     '^nestjs-delegated-store/redis$': '<rootDir>/lib/redis/index.ts',
+    '^nestjs-delegated-store/testing$': '<rootDir>/lib/testing/index.ts',
   },
   transform: {
     '^.+\\.ts$': ['ts-jest', { useESM: true, tsconfig: 'tsconfig.json' }],

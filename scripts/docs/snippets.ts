@@ -5,7 +5,7 @@
  * a hundred snippets cost one compilation.
  */
 import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { join, relative, resolve } from 'node:path';
+import { dirname, join, relative, resolve } from 'node:path';
 import ts from 'typescript';
 import { readBlocks, TYPESCRIPT_LANGS, type CodeBlock } from './markdown-blocks.js';
 import { packageEntries } from './package-entries.js';
@@ -189,7 +189,14 @@ export function checkSnippets(root: string, files: string[]): SnippetResult[] {
     for (const block of readBlocks(file, text)) {
       if (!TYPESCRIPT_LANGS.has(block.lang)) continue;
       const name = `${file.replace(/[^A-Za-z0-9]+/g, '_')}_L${block.line}.ts`;
-      snippets.push(toSnippet(block, resolve(root, SNIPPET_DIR, name)));
+      // An included block is compiled beside its file (in memory only), so that its relative imports
+      // (`./sqlite-store.js`) resolve as they do for the file itself.
+      const dir =
+        block.marker?.kind === 'include'
+          ? resolve(root, dirname(block.marker.path))
+          : resolve(root, SNIPPET_DIR);
+      const path = block.marker?.kind === 'include' ? join(dir, `.snippet.${name}`) : join(dir, name);
+      snippets.push(toSnippet(block, path));
     }
   }
   if (snippets.length === 0) return [];
@@ -201,7 +208,9 @@ export function checkSnippets(root: string, files: string[]): SnippetResult[] {
   if (process.env.DOCS_SNIPPETS_KEEP === '1') {
     rmSync(resolve(root, SNIPPET_DIR), { recursive: true, force: true });
     mkdirSync(resolve(root, SNIPPET_DIR), { recursive: true });
-    for (const [path, text] of virtual) writeFileSync(path, text);
+    for (const [path, text] of virtual) {
+      if (path.startsWith(resolve(root, SNIPPET_DIR))) writeFileSync(path, text);
+    }
   }
   const host = ts.createCompilerHost(options, true);
   const readFile = host.readFile.bind(host);

@@ -24,6 +24,7 @@ describe('readBlocks', () => {
       [42, 'bash', undefined],
       [46, 'md', undefined],
       [55, 'ts', 'include'],
+      [64, 'ts', 'include'],
     ]);
     expect(blocks[3].code).toBe('export const one: number = 1;\n');
     expect(blocks[2].marker).toEqual({
@@ -53,7 +54,7 @@ describe('checkSnippets', () => {
 
   it('compiles complete blocks, fragments (wrapped, with the preamble and their markers) and both entries', () => {
     const blocks = results.filter((r) => r.block.file === compiles);
-    expect(blocks.map((r) => r.block.line)).toEqual([5, 16, 26, 36, 55]);
+    expect(blocks.map((r) => r.block.line)).toEqual([5, 16, 26, 36, 55, 64]);
     expect(formatProblems(problemsOf(compiles))).toBe('');
   });
 

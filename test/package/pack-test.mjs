@@ -3,9 +3,10 @@
 /**
  * The pack test: the package as users get it. Packs the built package (`npm run build` first), checks
  * what the tarball ships, installs it into a scratch strict-TypeScript NodeNext app in a temp dir,
- * compiles a file that imports `nestjs-delegated-store` and `nestjs-delegated-store/redis` (with
- * `@ts-expect-error` lines that prove the types are not `any`), and runs it: a core store, the Redis
- * entry loaded, a Nest application with a cached method.
+ * compiles a file that imports `nestjs-delegated-store`, `nestjs-delegated-store/redis` and
+ * `nestjs-delegated-store/testing` (with `@ts-expect-error` lines that prove the types are not `any`),
+ * and runs it: a core store, the Redis entry loaded, a Nest application with a cached method; then the
+ * conformance suite under node:test against a shipped store and a typed store of the app's own.
  *
  * How it installs: the tarball and its own dependencies go through `npm install` as a user's would
  * (from npm's cache when it has them, `--offline`; else `--prefer-offline`). The peer dependencies
@@ -120,7 +121,9 @@ try {
       2,
     ),
   );
-  copyFileSync(join(root, 'test', 'package', 'scratch-app', 'main.ts'), join(app, 'src', 'main.ts'));
+  for (const file of ['main.ts', 'conformance.test.ts']) {
+    copyFileSync(join(root, 'test', 'package', 'scratch-app', file), join(app, 'src', file));
+  }
 
   // 3. Install the tarball as a user would; the peers and the compiler are links to this repository's.
   const tarball = join(scratch, packed.filename);
@@ -142,8 +145,20 @@ try {
   run(process.execPath, [join(app, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', 'tsconfig.json'], app);
   const output = run(process.execPath, [join(app, 'dist', 'main.js')], app);
   if (!output.includes('scratch app: ok')) fail(`the scratch app did not finish:\n${output}`);
+  // 5. The conformance suite (nestjs-delegated-store/testing) under node:test, as a user runs it.
+  const tap = run(
+    process.execPath,
+    ['--test', '--test-reporter=tap', join(app, 'dist', 'conformance.test.js')],
+    app,
+  );
+  const count = (/** @type {string} */ what) =>
+    Number(new RegExp(`^# ${what} (\\d+)$`, 'm').exec(tap)?.[1] ?? NaN);
+  if (!(count('pass') > 0 && count('fail') === 0)) fail(`the conformance suite under node:test:\n${tap}`);
   passed = true;
-  console.log(`pack test: installed, compiled and ran in a strict NodeNext app`);
+  console.log(
+    `pack test: installed, compiled and ran in a strict NodeNext app; the conformance suite under node:test: ` +
+      `${count('pass')} passed, ${count('skipped')} skipped`,
+  );
 } catch (error) {
   console.error(`pack test: ${/** @type {Error} */ (error).message}`);
   process.exitCode = 1;

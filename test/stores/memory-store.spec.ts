@@ -9,7 +9,7 @@ storeContract(
     const store = new MemoryStore<string, unknown>();
     return { store, cleanup: () => store.close() };
   },
-  { requireExpiry: true, requireBatch: true, expiryTolerance: 20 },
+  { requireExpiry: true, requireBatch: true, require: ['has', 'clear', 'keys'], expiryTolerance: 20 },
 );
 
 describe('MemoryStore', () => {

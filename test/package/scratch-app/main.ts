@@ -1,6 +1,7 @@
 /**
  * The scratch app of the pack test (test/package/pack-test.mjs): copied into a fresh strict NodeNext
- * app where `nestjs-delegated-store` is the installed tarball, compiled there, and run. In this
+ * app where `nestjs-delegated-store` is the installed tarball, compiled there, and run (and
+ * conformance.test.ts beside it, under node:test). In this
  * repository, tsc checks it too (the package name maps to lib/ through tsconfig "paths").
  */
 import 'reflect-metadata';
@@ -15,6 +16,11 @@ import {
   type Store,
 } from 'nestjs-delegated-store';
 import { RedisInvalidationBus, RedisStore } from 'nestjs-delegated-store/redis';
+import {
+  STORE_CAPABILITIES,
+  describeStoreConformance,
+  type StoreCapability,
+} from 'nestjs-delegated-store/testing';
 // @ts-expect-error: only the entries of "exports" can be imported, not the files behind them
 import type { StoreStats } from 'nestjs-delegated-store/dist/lib/core/stats.js';
 
@@ -63,6 +69,16 @@ function redisEntry(): void {
   void stats;
 }
 
+function testingEntry(): void {
+  // Loaded without a test runner (conformance.test.ts runs it under node:test): the entry resolves.
+  check(typeof describeStoreConformance === 'function', 'the testing entry');
+  const capability: StoreCapability = 'getSet';
+  check(STORE_CAPABILITIES.includes(capability), 'the testing entry lists the capabilities');
+  // @ts-expect-error: capabilities are typed (the entry's declarations are not any)
+  const wrong: StoreCapability = 'getset';
+  void wrong;
+}
+
 @Injectable()
 class ProductsService {
   calls = 0;
@@ -96,5 +112,6 @@ async function nest(): Promise<void> {
 
 await core();
 redisEntry();
+testingEntry();
 await nest();
 console.log('scratch app: ok');
