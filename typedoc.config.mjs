@@ -23,6 +23,8 @@ export default {
   tsconfig: 'tsconfig.build.json',
   out: 'docs/api',
   readme: 'README.md',
+  // The README's diagram: GitHub draws it, the API reference shows its source as is.
+  ignoredHighlightLanguages: ['mermaid'],
   // Links to the sources on the project's repository, whatever remote (or none) the clone has.
   sourceLinkTemplate: `${pkg.repository.url.replace(/^git\+/, '').replace(/\.git$/, '')}/blob/{gitRevision}/{path}#L{line}`,
   excludePrivate: true,

@@ -1,15 +1,14 @@
 /**
- * The quick start of the README: three layers, a monitoring callback, a logging middleware and retries.
+ * The core in one file: memory → a shared cache → the database, read through, back-filled, written.
  * Run it with `npm run example`.
  */
 import {
   DelegatedStore,
   MemoryStore,
-  NotFoundError,
+  loggingMiddleware,
   retryMiddleware,
-  withBackFillCallbacks,
+  withBackFillCallback,
   withMiddlewares,
-  type Middleware,
   type Store,
 } from 'nestjs-delegated-store';
 
@@ -18,11 +17,11 @@ interface User {
   name: string;
 }
 
-/** The source of truth. In a real service: your repository over PostgreSQL, SQLite, ... */
+/** The source of truth. In your service: a repository over PostgreSQL, SQLite, DynamoDB... */
 class UserTable implements Store<string, User> {
   readonly rows = new Map<string, User>([['user:1', { id: '1', name: 'Ada' }]]);
   async get(key: string) {
-    return this.rows.get(key);
+    return this.rows.get(key); // undefined: a miss
   }
   async set(key: string, value: User) {
     this.rows.set(key, value);
@@ -33,38 +32,27 @@ class UserTable implements Store<string, User> {
 }
 
 export async function quickStart(log: (line: string) => void = console.log) {
-  const logging: Middleware<string, User> = (next) => async (ctx, key, value) => {
-    const started = performance.now();
-    try {
-      return await next(ctx, key, value);
-    } finally {
-      log(`${ctx.operation} ${String(key)} took ${(performance.now() - started).toFixed(2)} ms`);
-    }
-  };
-
   const store = new DelegatedStore<string, User>(
     [
-      { store: new MemoryStore({ max: 10_000 }), ttl: 60_000, name: 'memory' }, // L1: this process
-      { store: new MemoryStore(), ttl: 3_600_000, name: 'shared' }, // L2: Redis in production
-      { store: new UserTable(), primary: true, name: 'database' }, // the source of truth
+      { name: 'memory', store: new MemoryStore({ max: 10_000 }), ttl: 60_000 }, // this process
+      { name: 'shared', store: new MemoryStore(), ttl: 3_600_000 }, // RedisStore in production
+      { name: 'database', store: new UserTable(), primary: true }, // the source of truth
     ],
-    withBackFillCallbacks((_ctx, key, _value, layerIndex, isPrimary) => {
-      if (isPrimary) log(`warning: the primary layer was back-filled with ${key}`);
-      else log(`back-filled ${key} into layer ${layerIndex}`);
-    }),
-    withMiddlewares(
-      retryMiddleware(3, (e) => !(e instanceof NotFoundError)),
-      logging,
+    withBackFillCallback((_ctx, key, _value, layerIndex) =>
+      log(`back-filled ${key} into layer ${layerIndex}`),
     ),
+    // The last listed runs first: one log line pair per call, retries inside it.
+    withMiddlewares(retryMiddleware(2), loggingMiddleware({ log })),
   );
+  const servedBy = (layer: string | undefined) => log(`served by ${layer}`);
 
-  const first = await store.get('user:1'); // found in the database, back-filled into memory and shared
-  await store.drain(); // only so the log below is in order: get never waits for the backfill
-  const second = await store.get('user:1'); // served by memory
-  await store.set('user:1', { id: '1', name: 'Ada Lovelace' }); // database first, then the caches
-  const third = await store.get('user:1');
-  log(JSON.stringify(store.stats().layers));
-  await store.close();
+  const first = await store.get('user:1', { onServed: servedBy }); // database; memory and shared back-filled
+  await store.drain(); // only so that the log is in order: get never waits for the backfill
+  const second = await store.get('user:1', { onServed: servedBy }); // memory
+  await store.set('user:1', { id: '1', name: 'Ada Lovelace' }); // the database first, then the caches
+  const third = await store.get('user:1', { onServed: servedBy }); // memory, the new value
+  log(JSON.stringify(store.stats().layers.map(({ name, hits, misses }) => ({ name, hits, misses }))));
+  await store.close(); // waits for writes and backfills in flight, closes the layers
   return { first, second, third };
 }
 

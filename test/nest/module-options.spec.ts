@@ -301,4 +301,34 @@ describe('shutdown order', () => {
     await writing;
     expect(Database.events).toEqual(['wrote k', 'database closed']);
   });
+
+  // docs/nest-module.md ("Shutdown") tells users not to make such a store global, because of this.
+  it('a global store module closes after the database module it imports (Nest closes global modules last)', async () => {
+    Database.events = [];
+    const moduleRef = await Test.createTestingModule({
+      imports: [
+        DelegatedStoreModule.forRootAsync<string, string>({
+          isGlobal: true,
+          imports: [DatabaseModule],
+          inject: [Database],
+          useFactory: () => ({
+            layers: [
+              {
+                primary: true,
+                store: {
+                  get: async () => undefined,
+                  set: async () => {},
+                  delete: async () => {},
+                  close: async () => void Database.events.push('store closed'),
+                },
+              },
+            ],
+          }),
+        }),
+      ],
+    }).compile();
+    await moduleRef.init();
+    await moduleRef.close();
+    expect(Database.events).toEqual(['database closed', 'store closed']);
+  });
 });
