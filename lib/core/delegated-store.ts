@@ -166,6 +166,13 @@ export class DelegatedStore<K, V> {
     const invalid =
       this.#checkKey(key, 'getSet') ?? this.#checkValue(value, 'getSet') ?? this.#checkOptions(options);
     if (invalid) return invalid;
+    if (options?.cachesOnly) {
+      return Promise.reject(
+        new TypeError(
+          'getSet: cachesOnly is not supported: the swap happens at the source of truth (use get and set with cachesOnly for the caches)',
+        ),
+      );
+    }
     return this.#enter(this.#context('getSet', options), key, value);
   }
 

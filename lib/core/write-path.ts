@@ -148,9 +148,12 @@ export class WritePath<K, V> {
   async clear(ctx: OperationContext, layers: readonly LayerRuntime<K, V>[]): Promise<void> {
     const missing = layers.find((layer) => typeof layer.store.clear !== 'function');
     if (missing) {
+      const cachesOnly = !layers.some((layer) => layer.primary) && this.#stack.primary !== undefined;
       throw new ConfigurationError(
-        `${ctx.operation}: layer "${missing.name}" has a store without clear(); give its store a clear() ` +
-          `method, or clear the caches only with clear({ cachesOnly: true })`,
+        `${ctx.operation}: layer "${missing.name}" has a store without clear(), which ` +
+          (cachesOnly
+            ? 'clear({ cachesOnly: true }) needs on every cache layer: give its store a clear() method'
+            : 'clear() needs on every layer: give its store a clear() method, or clear the caches only with clear({ cachesOnly: true })'),
       );
     }
     const flights = this.#stack.flights;

@@ -14,6 +14,12 @@ export class DelegatedStoreRegistration {
     readonly tokens: readonly unknown[],
   ) {}
 
+  /** The name of the typed store class among the tokens, if the store has one. */
+  get typedClass(): string | undefined {
+    const type = this.tokens.find((token) => typeof token === 'function' && token.name !== 'DelegatedStore');
+    return (type as Function | undefined)?.name;
+  }
+
   /** Throws when another module of the same application registers a store under one of these tokens. */
   assertUnique(discovery: DiscoveryService): void {
     const registrations = discovery
@@ -24,7 +30,7 @@ export class DelegatedStoreRegistration {
       );
     for (const token of this.tokens) {
       const count = registrations.filter((registration) => registration.tokens.includes(token)).length;
-      if (count > 1) throw new ConfigurationError(duplicateStoreMessage(this.label, count));
+      if (count > 1) throw new ConfigurationError(duplicateStoreMessage(this.label, count, this.typedClass));
     }
   }
 }

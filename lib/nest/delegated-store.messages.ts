@@ -5,11 +5,18 @@ export function describeStore(name: string | undefined): string {
   return name === undefined ? 'the default store' : `the store "${name}"`;
 }
 
-export function duplicateStoreMessage(name: string | undefined, count: number): string {
-  const option = name === undefined ? 'no name' : `name: '${name}'`;
+export function duplicateStoreMessage(
+  label: string | undefined,
+  count: number,
+  typedClass: string | undefined,
+): string {
+  const registration =
+    typedClass !== undefined
+      ? `${typedClass}.forRoot/forRootAsync`
+      : `forRoot/forRootAsync with ${label === undefined ? 'no name' : `name: '${label}'`}`;
   return (
-    `DelegatedStoreModule: ${describeStore(name)} is registered ${count} times in this application ` +
-    `(forRoot/forRootAsync with ${option}). Register each store once: give the stores different names, ` +
+    `DelegatedStoreModule: ${describeStore(label)} is registered ${count} times in this application ` +
+    `(${registration}). Register each store once: give the stores different names, ` +
     `or import the same module everywhere (isGlobal: true makes it reachable from every module).`
   );
 }

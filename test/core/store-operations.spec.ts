@@ -441,3 +441,13 @@ describe('operation types reach the middleware', () => {
     expect(db.data.get('k')).toBe('QUIET');
   });
 });
+
+describe('getSet and cachesOnly', () => {
+  it('refuses cachesOnly: the swap happens at the source of truth', async () => {
+    const { db, store } = setup({ db: { k: 'old' } });
+    await expect(store.getSet('k', 'new', { cachesOnly: true })).rejects.toThrow(
+      /cachesOnly is not supported/,
+    );
+    expect(db.calls).toEqual([]);
+  });
+});

@@ -107,7 +107,7 @@ describe('stores declared once with their types (DelegatedStoreClass)', () => {
     @Module({ imports: [UsersStore.forRoot({ layers: [{ store: new TestStore<User>() }] })] })
     class B {}
     await expect(Test.createTestingModule({ imports: [A, B] }).compile()).rejects.toThrow(
-      /UsersStore.*registered 2 times/,
+      'the store "UsersStore" is registered 2 times in this application (UsersStore.forRoot/forRootAsync)',
     );
   });
 

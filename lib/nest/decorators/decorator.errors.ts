@@ -107,3 +107,9 @@ export function defaultKeyCollisionError(
       `Give one of them a key or a namespace, e.g. @${second.decorator}({ namespace: '${second.className}2' })`,
   );
 }
+
+export function invalidKeysError(method: DecoratedMethod, keys: unknown): CacheKeyError {
+  return new CacheKeyError(
+    `${methodLabel(method)}: the keys function must return an array of strings, got ${describeValue(keys)}`,
+  );
+}

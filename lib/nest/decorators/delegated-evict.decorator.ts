@@ -2,7 +2,7 @@ import type { StoreRef } from '../delegated-store.tokens.js';
 import { keyBuilder } from './cache-key.js';
 import { describeMethod, type DecoratedMethod } from './decorated-method.js';
 import { checkCommonOptions, checkKeyOption } from './decorator-options.js';
-import { invalidKeyError, invalidOptionError, keyFunctionError } from './decorator.errors.js';
+import { invalidKeysError, invalidOptionError, keyFunctionError } from './decorator.errors.js';
 import { registerMethod } from './method-registry.js';
 import type { DelegatedMethodDecorator } from './typed-method-decorator.js';
 import { callOriginal, wrapMethod } from './wrap-method.js';
@@ -81,8 +81,9 @@ function keysBuilder(
     } catch (error) {
       throw keyFunctionError(method, error);
     }
-    if (!Array.isArray(value)) throw invalidKeyError(method, value);
-    for (const item of value) if (typeof item !== 'string') throw invalidKeyError(method, item);
+    if (!Array.isArray(value) || value.some((item) => typeof item !== 'string')) {
+      throw invalidKeysError(method, value);
+    }
     return [...value];
   };
 }

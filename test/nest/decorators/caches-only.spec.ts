@@ -47,6 +47,9 @@ class UsersService {
   @DelegatedEvict({ allEntries: true })
   async reset(): Promise<void> {}
 
+  @DelegatedEvict({ keys: () => 'not-an-array' as unknown as string[] })
+  async badKeys(): Promise<void> {}
+
   @DelegatedPut({ key: (row) => `user:${row.id}`, ttl: 500 })
   async save(row: Row): Promise<Row> {
     this.rows.set(row.id, row);
@@ -137,6 +140,13 @@ describe('decorators never touch the primary layer', () => {
     await service.touch('3');
     expect(memory.data.size).toBe(0);
     expect(database.calls).toEqual([]);
+  });
+
+  it('@DelegatedEvict keys that are not an array of strings reject with a message that says so', async () => {
+    await setUp();
+    await expect(service.badKeys()).rejects.toThrow(
+      'UsersService.badKeys: the keys function must return an array of strings, got "not-an-array" (string)',
+    );
   });
 
   it('@DelegatedEvict({ allEntries: true }) empties the caches, never the primary', async () => {
