@@ -151,7 +151,7 @@ async function main() {
   const summary = results.flatMap((result) =>
     (result.targets ?? []).map(
       (t) =>
-        `  ${t.pass === undefined ? 'n/a ' : t.pass ? 'PASS' : 'FAIL'} ${result.id}: ${t.text}${t.ratio === undefined ? '' : ` (${t.ratio.toFixed(2)}×)`}${t.detail ? ` ${t.detail}` : ''}`,
+        `  ${t.info ? 'info' : t.pass === undefined ? 'n/a ' : t.pass ? 'PASS' : 'FAIL'} ${result.id}: ${t.text}${t.ratio === undefined ? '' : ` (${t.ratio.toFixed(2)}×)`}${t.detail ? ` ${t.detail}` : ''}`,
     ),
   );
   console.log(`\nTargets\n${summary.join('\n')}`);

@@ -2,7 +2,7 @@
 // Counts loader calls and Redis GETs (INFO commandstats), and the wall time until every caller resolved.
 import * as contenders from './lib/contenders.mjs';
 import { countCommands, readCalls } from './lib/redis.mjs';
-import { benchEnv, check, runWorkload, size, sleep } from './lib/workload.mjs';
+import { benchEnv, check, ratioTarget, roundsFor, runWorkload, sleep } from './lib/workload.mjs';
 
 const env = await benchEnv();
 const CALLERS = 1000;
@@ -69,12 +69,20 @@ await runWorkload(env, {
     await contender.drain();
     return { value: ms, loads, redisGets: delta.get ?? 0, redisReads: readCalls(delta) };
   },
-  warmup: 2,
-  rounds: env.roundsGiven ? env.rounds : size(env, 10, 5), // rounds are short: take more of them
+  warmup: env.quick ? 1 : 2,
+  rounds: roundsFor(env, 15, 5), // rounds are short: take more of them
   targets: (byName) => {
     const ds = byName['delegated-store'];
     if (!ds) return [{ text: 'delegated-store', pass: undefined, detail: 'not run' }];
     return [
+      ratioTarget(
+        'delegated-store wall time ≤ 1.0× layered-loader',
+        byName,
+        'delegated-store',
+        'layered-loader',
+        1.0,
+        { atMost: true },
+      ),
       { text: 'delegated-store: 1 loader call', pass: ds.extras.loads === 1, detail: `${ds.extras.loads}` },
       {
         text: 'delegated-store: 1 Redis read',
