@@ -3,7 +3,16 @@
 // Then checks that the next read of such a key is served by L1 (no Redis read).
 import * as contenders from './lib/contenders.mjs';
 import { countCommands, readCalls } from './lib/redis.mjs';
-import { benchEnv, check, ratioTarget, roundsFor, runWorkload, size, sleep } from './lib/workload.mjs';
+import {
+  baselineTargets,
+  benchEnv,
+  check,
+  ratioTarget,
+  roundsFor,
+  runWorkload,
+  size,
+  sleep,
+} from './lib/workload.mjs';
 
 const env = await benchEnv();
 const OPS = size(env, 3000, 500);
@@ -21,6 +30,7 @@ await runWorkload(env, {
   },
   contenders: [
     () => contenders.delegatedStore(options),
+    ...contenders.baselineContenders(options),
     () => contenders.delegatedStoreAutoPipelining(options),
     () => contenders.layeredLoader(options),
     () => contenders.bentocache(options),
@@ -103,6 +113,7 @@ await runWorkload(env, {
         pass: ds ? ds.extras.nextReadFromL1 === 100 : undefined,
         detail: ds ? `${ds.extras.nextReadFromL1.toFixed(0)}% of second reads from L1` : 'not run',
       },
+      ...baselineTargets(byName, contenders.BASELINE, ['cpuPerOp']),
     ];
   },
   notes: [

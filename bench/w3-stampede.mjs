@@ -2,7 +2,15 @@
 // Counts loader calls and Redis GETs (INFO commandstats), and the wall time until every caller resolved.
 import * as contenders from './lib/contenders.mjs';
 import { countCommands, readCalls } from './lib/redis.mjs';
-import { benchEnv, check, ratioTarget, roundsFor, runWorkload, sleep } from './lib/workload.mjs';
+import {
+  baselineTargets,
+  benchEnv,
+  check,
+  ratioTarget,
+  roundsFor,
+  runWorkload,
+  sleep,
+} from './lib/workload.mjs';
 
 const env = await benchEnv();
 const CALLERS = 1000;
@@ -35,6 +43,7 @@ await runWorkload(env, {
   extraLabels: { loads: 'loader calls', redisGets: 'Redis GETs', redisReads: 'Redis reads (all)' },
   contenders: [
     () => contenders.delegatedStore(options),
+    ...contenders.baselineContenders(options),
     () => contenders.layeredLoader(options),
     () => contenders.bentocache(options),
     () => contenders.cacheable(options),
@@ -95,6 +104,7 @@ await runWorkload(env, {
         ratio: ds.median / LOADER_MS,
         detail: `${ds.median.toFixed(1)} ms`,
       },
+      ...baselineTargets(byName, contenders.BASELINE),
     ];
   },
   notes: [

@@ -3,7 +3,15 @@
 // Every contender replays the same operations in a round. L1 hit rate estimated from the Redis reads.
 import * as contenders from './lib/contenders.mjs';
 import { countCommands, readCalls } from './lib/redis.mjs';
-import { benchEnv, check, ratioTarget, roundsFor, runWorkload, size } from './lib/workload.mjs';
+import {
+  baselineTargets,
+  benchEnv,
+  check,
+  ratioTarget,
+  roundsFor,
+  runWorkload,
+  size,
+} from './lib/workload.mjs';
 import { permutation, rng, zipf } from './lib/zipf.mjs';
 
 const env = await benchEnv();
@@ -56,6 +64,7 @@ await runWorkload(env, {
   extraLabels: { cpuPerOp: 'CPU µs/op', l1HitRate: 'L1 hit % (est.)', redisCommandsPerOp: 'Redis cmds/op' },
   contenders: [
     () => contenders.delegatedStore(options),
+    ...contenders.baselineContenders(options),
     () => contenders.delegatedStoreAutoPipelining(options),
     () => contenders.layeredLoader(options),
     () => contenders.bentocache(options),
@@ -101,6 +110,7 @@ await runWorkload(env, {
       1,
       { info: true, metric: 'cpuPerOp' },
     ),
+    ...baselineTargets(byName, contenders.BASELINE, ['cpuPerOp']),
   ],
   notes: [
     `${OPS} operations per round; the same Zipf sequence for every contender within a round.`,

@@ -6,7 +6,16 @@
 // at 10k entries: per-entry costs differ with n, as a Map's table doubles. Needs --expose-gc.
 import * as contenders from './lib/contenders.mjs';
 import { MemoryStore } from '../dist/lib/index.js';
-import { benchEnv, check, ratioTarget, roundsFor, runWorkload, size, sleep } from './lib/workload.mjs';
+import {
+  baselineTargets,
+  benchEnv,
+  check,
+  ratioTarget,
+  roundsFor,
+  runWorkload,
+  size,
+  sleep,
+} from './lib/workload.mjs';
 import { deleteTagged } from './lib/redis.mjs';
 
 if (typeof globalThis.gc !== 'function') {
@@ -105,6 +114,7 @@ await runWorkload(env, {
   extraLabels: { perEntryAtSmall: `B/entry at ${SMALL / 1000}k` },
   contenders: [
     entry(contenders.delegatedStore),
+    ...(contenders.BASELINE ? [entry(contenders.delegatedStoreBaseline)] : []),
     entry(contenders.layeredLoader),
     entry(contenders.bentocache),
     entry(contenders.cacheable),
@@ -137,6 +147,7 @@ await runWorkload(env, {
           info: true,
         },
       ),
+      ...baselineTargets(byName, contenders.BASELINE),
     ];
   },
   notes: [

@@ -3,7 +3,15 @@
 // (INFO commandstats): one MGET per batch is one round trip for the Redis layer.
 import * as contenders from './lib/contenders.mjs';
 import { countCommands } from './lib/redis.mjs';
-import { benchEnv, check, ratioTarget, roundsFor, runWorkload, size } from './lib/workload.mjs';
+import {
+  baselineTargets,
+  benchEnv,
+  check,
+  ratioTarget,
+  roundsFor,
+  runWorkload,
+  size,
+} from './lib/workload.mjs';
 
 const env = await benchEnv();
 const BATCH = 100;
@@ -27,6 +35,7 @@ await runWorkload(env, {
   },
   contenders: [
     () => contenders.delegatedStore(options),
+    ...contenders.baselineContenders(options),
     () => contenders.delegatedStoreAutoPipelining(options),
     () => concurrentGets(contenders.delegatedStore(options)),
     () => contenders.layeredLoader(options),
@@ -106,6 +115,7 @@ await runWorkload(env, {
         5,
         { info: true },
       ),
+      ...baselineTargets(byName, contenders.BASELINE, ['cpuPerBatch']),
     ];
   },
   notes: [

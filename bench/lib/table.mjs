@@ -74,6 +74,8 @@ export function printWorkload(result) {
 export function formatMarkdown(results, meta) {
   const out = [`# Benchmark results`, ''];
   out.push(`Measured ${meta.date} on ${meta.machine}; Node ${meta.node}, Redis ${meta.redis}.`);
+  if (meta.baseline)
+    out.push('', `With \`--baseline ${meta.baseline}\`: that commit's build runs as one more contender.`);
   if (meta.note) out.push('', meta.note);
   out.push('', '## Targets', '', '| status | target | ratio |', '|---|---|---|');
   for (const result of results) {

@@ -165,6 +165,24 @@ export function ratioTarget(text, byName, a, b, threshold, { atMost = false, inf
   };
 }
 
+/**
+ * With `--baseline <ref>`: the store against the build of that commit, as info lines: by the workload's
+ * value, and by each extra column in `metrics` (e.g. 'cpuPerOp').
+ */
+export function baselineTargets(byName, baseline, metrics = []) {
+  if (baseline === undefined) return [];
+  return [undefined, ...metrics].map((metric) =>
+    ratioTarget(
+      `delegated-store against ${baseline}${metric ? `, ${metric}` : ''}`,
+      byName,
+      'delegated-store',
+      baseline,
+      1,
+      { info: true, metric },
+    ),
+  );
+}
+
 export function log(message) {
   process.stderr.write(`  ${message}\n`);
 }
