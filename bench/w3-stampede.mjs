@@ -6,6 +6,7 @@ import {
   baselineTargets,
   benchEnv,
   check,
+  freshCopy,
   ratioTarget,
   roundsFor,
   runWorkload,
@@ -17,6 +18,11 @@ const CALLERS = 1000;
 const LOADER_MS = 20;
 const LIMIT_MS = LOADER_MS * 1.15;
 const options = { url: env.url, tag: env.tag };
+
+/** The measured section (one fresh copy per contender): `callers` concurrent calls on one key. */
+function stampede(getOrLoad, key, loader, callers) {
+  return Promise.all(Array.from({ length: callers }, () => getOrLoad(key, loader)));
+}
 
 /** The floor: every caller awaits one shared call of the loader. */
 function sharedPromise() {
@@ -61,10 +67,9 @@ await runWorkload(env, {
     const { result: ms, delta } = await countCommands(
       admin,
       async () => {
+        contender.stampede ??= freshCopy(stampede);
         const start = performance.now();
-        const results = await Promise.all(
-          Array.from({ length: CALLERS }, () => contender.getOrLoad(key, loader)),
-        );
+        const results = await contender.stampede(contender.getOrLoad, key, loader, CALLERS);
         const elapsed = performance.now() - start;
         check(
           results.every((value) => value?.id === key),

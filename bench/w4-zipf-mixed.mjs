@@ -7,6 +7,7 @@ import {
   baselineTargets,
   benchEnv,
   check,
+  freshCopy,
   ratioTarget,
   roundsFor,
   runWorkload,
@@ -41,21 +42,25 @@ function operations(round) {
   return rounds.get(round);
 }
 
-async function replay(contender, { key, isSet }) {
+/** The measured section (one fresh copy per contender): `inFlight` workers share the operations. */
+async function replay(contender, { key, isSet }, { keys, ops, inFlight, makeValue, check }) {
+  const { get, set, name: contenderName } = contender;
   let next = 0;
   const worker = async () => {
-    for (let i = next++; i < OPS; i = next++) {
+    for (let i = next++; i < ops; i = next++) {
       const name = keys[key[i]];
       if (isSet[i] === 1) {
-        await contender.set(name, contenders.makeValue(name, i));
+        await set(name, makeValue(name, i));
       } else {
-        const value = await contender.get(name);
-        check(value?.id === name, contender.name, `get(${name}) returned ${JSON.stringify(value)}`);
+        const value = await get(name);
+        if (value === undefined || value.id !== name)
+          check(false, contenderName, `get(${name}) returned ${JSON.stringify(value)}`);
       }
     }
   };
-  await Promise.all(Array.from({ length: IN_FLIGHT }, worker));
+  await Promise.all(Array.from({ length: inFlight }, worker));
 }
+const shared = { keys, ops: OPS, inFlight: IN_FLIGHT, makeValue: contenders.makeValue, check };
 
 await runWorkload(env, {
   id: 'W4',
@@ -83,7 +88,8 @@ await runWorkload(env, {
       cpuMicros,
     } = await countCommands(admin, async () => {
       const start = performance.now();
-      await replay(contender, ops);
+      contender.replay ??= freshCopy(replay);
+      await contender.replay(contender, ops, shared);
       return OPS / ((performance.now() - start) / 1000);
     });
     await contender.drain();

@@ -192,4 +192,14 @@ export function check(condition, name, message) {
   if (!condition) throw new Error(`${name}: wrong result: ${message}`);
 }
 
+/**
+ * A copy of `fn` compiled anew, with inline caches of its own. A measured loop shared by every contender
+ * would see all their functions at its call sites and be optimised for none (a megamorphic call is not
+ * inlined), so each contender runs its own copy, as if it were alone in its process. `fn` may use only
+ * its parameters and globals (its source is compiled again, without the module's scope).
+ */
+export function freshCopy(fn) {
+  return new Function(`return (${fn.toString()});`)();
+}
+
 export const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
