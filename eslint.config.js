@@ -2,7 +2,17 @@ import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
-  { ignores: ['node_modules/', 'dist/', 'coverage/', 'bench/results/', 'docs/api/', 'test/docs/.snippets/'] },
+  {
+    ignores: [
+      'node_modules/',
+      'dist/',
+      'coverage/',
+      'bench/results/',
+      'bench/.baseline/',
+      'docs/api/',
+      'test/docs/.snippets/',
+    ],
+  },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {

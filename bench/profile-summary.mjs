@@ -3,7 +3,7 @@
 //   BENCH_CONTENDERS=delegated-store node --cpu-prof --cpu-prof-dir=/tmp/prof bench/w1-l1-hit.mjs
 //   node bench/profile-summary.mjs /tmp/prof/*.cpuprofile [--top 25] [--by-file] [--merge]
 // --by-file adds self time per file (node_modules package, dist/lib file, bench file, node internals);
-// --merge sums all the files into one summary. Profiles of the measured sections only:
+// --merge sums all the files into one summary; --ops N adds the time per operation (N operations in all). Profiles of the measured sections only:
 //   BENCH_PROFILE=/tmp/prof BENCH_CONTENDERS=delegated-store node bench/w4-zipf-mixed.mjs
 //   node bench/profile-summary.mjs /tmp/prof/*.cpuprofile --merge --by-file
 import { readFile } from 'node:fs/promises';
@@ -16,11 +16,12 @@ const { values, positionals } = parseArgs({
     top: { type: 'string', default: '25' },
     'by-file': { type: 'boolean', default: false },
     merge: { type: 'boolean', default: false },
+    ops: { type: 'string' },
   },
 });
 if (positionals.length === 0) {
   console.error(
-    'usage: node bench/profile-summary.mjs <file.cpuprofile>... [--top 25] [--by-file] [--merge]',
+    'usage: node bench/profile-summary.mjs <file.cpuprofile>... [--top 25] [--by-file] [--merge] [--ops N]',
   );
   process.exit(2);
 }
@@ -43,13 +44,14 @@ function where(frame) {
 }
 
 function emptyTally(label) {
-  return { label, self: new Map(), files: new Map(), total: 0 };
+  return { label, self: new Map(), files: new Map(), total: 0, micros: 0 };
 }
 
 async function add(tally, path) {
   const profile = JSON.parse(await readFile(path, 'utf8'));
   const byId = new Map(profile.nodes.map((node) => [node.id, node]));
   // Each sample is one tick in the node that was on top of the stack.
+  tally.micros += profile.endTime - profile.startTime;
   for (const id of profile.samples) {
     const frame = byId.get(id).callFrame;
     const name = `${frame.functionName || '(anonymous)'} ${where(frame)}`.trim();
@@ -60,15 +62,24 @@ async function add(tally, path) {
   }
 }
 
-function print({ label, self, files, total }) {
+function print({ label, self, files, total, micros }) {
+  // With --ops N (the measured sections did N operations in all): each function's share of the samples
+  // times the profiled wall time, per operation. Samples are regular, so their share is a share of time.
+  const ops = values.ops === undefined ? undefined : Number(values.ops);
+  const perOp = (count) =>
+    ops === undefined ? '' : `${((count / total) * (micros / ops)).toFixed(2).padStart(7)} µs/op`;
   const share = (count) => `${((100 * count) / total).toFixed(1).padStart(5)}%`;
   const idle = (self.get('(idle)') ?? 0) + (self.get('(program)') ?? 0);
   console.log(`${label}: ${total} samples (${share(idle).trim()} idle/program)`);
   const top = (map) => [...map.entries()].sort((a, b) => b[1] - a[1]).slice(0, Number(values.top));
-  for (const [name, count] of top(self)) console.log(`  ${share(count)}  ${name}`);
+  if (ops !== undefined) {
+    const busy = total - (self.get('(idle)') ?? 0);
+    console.log(`  ${(micros / ops).toFixed(2)} µs/op in all, ${perOp(busy).trim()} not idle (${ops} ops)`);
+  }
+  for (const [name, count] of top(self)) console.log(`  ${share(count)}${perOp(count)}  ${name}`);
   if (values['by-file']) {
     console.log('  by file:');
-    for (const [file, count] of top(files)) console.log(`  ${share(count)}  ${file}`);
+    for (const [file, count] of top(files)) console.log(`  ${share(count)}${perOp(count)}  ${file}`);
   }
 }
 

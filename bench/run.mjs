@@ -1,12 +1,15 @@
 // `npm run bench`: runs every workload in its own Node process against one Redis, prints the tables and the
 // target checks, and writes bench/results/latest.{json,md} (and bench/RESULTS.md with --save).
 //
-//   node bench/run.mjs [--quick] [--only w1,w3] [--rounds 5] [--save]
+//   node bench/run.mjs [--quick] [--only w1,w3] [--rounds 5] [--save] [--baseline <git ref>]
 //   REDIS_URL=redis://host:port node bench/run.mjs   (else a scratch redis-server on a free port)
-import { spawn } from 'node:child_process';
+// --baseline builds lib/ of that commit into bench/.baseline/<sha>/ and runs it as one more contender,
+// `delegated-store (<ref>)`, so that a change is measured against it in the same run.
+import { execFileSync, spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
+import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
@@ -33,12 +36,13 @@ const { values: args } = parseArgs({
     only: { type: 'string' },
     rounds: { type: 'string' },
     save: { type: 'boolean', default: false },
+    baseline: { type: 'string' },
     help: { type: 'boolean', short: 'h', default: false },
   },
 });
 if (args.help) {
   console.log(
-    'usage: node bench/run.mjs [--quick] [--only w1,w3] [--rounds N] [--save]  (REDIS_URL to use a Redis)',
+    'usage: node bench/run.mjs [--quick] [--only w1,w3] [--rounds N] [--save] [--baseline <git ref>]  (REDIS_URL to use a Redis)',
   );
   process.exit(0);
 }
@@ -69,6 +73,41 @@ for (const signal of ['SIGINT', 'SIGTERM']) {
   });
 }
 
+/** Compiles lib/ of the commit `ref` into bench/.baseline/<sha>/dist (kept: the next run reuses it). */
+function buildBaseline(ref) {
+  const root = join(here, '..');
+  const git = (...gitArgs) => execFileSync('git', ['-C', root, ...gitArgs], { encoding: 'utf8' }).trim();
+  const sha = git('rev-parse', '--short', `${ref}^{commit}`);
+  const dir = join(here, '.baseline', sha);
+  const dist = join(dir, 'dist');
+  if (existsSync(join(dist, 'lib', 'index.js'))) return dist;
+  console.log(`building the baseline ${ref} (${sha}) into ${dir}`);
+  execFileSync('sh', [
+    '-c',
+    `rm -rf "${dir}" && mkdir -p "${dir}" && git -C "${root}" archive ${sha} lib tsconfig.json | tar -x -C "${dir}"`,
+  ]);
+  const tsc = createRequire(import.meta.url).resolve('typescript/bin/tsc');
+  // Its imports (lru-cache, rxjs, ioredis) resolve to this checkout's node_modules, two folders up.
+  execFileSync(
+    process.execPath,
+    [
+      tsc,
+      '-p',
+      join(dir, 'tsconfig.json'),
+      '--outDir',
+      dist,
+      '--rootDir',
+      dir,
+      '--declaration',
+      'false',
+      '--sourceMap',
+      'false',
+    ],
+    { stdio: 'inherit' },
+  );
+  return dist;
+}
+
 function runChild(workload, env) {
   return new Promise((resolve) => {
     child = spawn(process.execPath, [...(workload.nodeFlags ?? []), join(here, workload.script)], {
@@ -97,6 +136,10 @@ async function main() {
       `using REDIS_URL ${url.replace(/\/\/[^@]*@/, '//***@')}: command counts are shared with other clients`,
     );
   }
+  const baseline =
+    args.baseline === undefined
+      ? {}
+      : { BENCH_BASELINE: buildBaseline(args.baseline), BENCH_BASELINE_NAME: args.baseline };
   const probe = new Redis(url);
   const redisVersion = /redis_version:(\S+)/.exec(await probe.info('server'))?.[1] ?? '?';
   probe.disconnect();
@@ -115,6 +158,7 @@ async function main() {
       BENCH_OUT: out,
       BENCH_TAG: `b${process.pid}`,
       ...(args.rounds ? { BENCH_ROUNDS: args.rounds } : {}),
+      ...baseline,
     };
     const { code, signal, stderr } = await runChild(workload, env);
     let result;
@@ -137,6 +181,7 @@ async function main() {
     node: process.version,
     redis: `${redisVersion}${redis ? ' (scratch, loopback)' : ' (REDIS_URL)'}`,
     quick: args.quick,
+    baseline: args.baseline,
     load: { before: loadBefore, after: loadAfter, cores },
     minutes: (Date.now() - started) / 60_000,
     note: [
@@ -151,7 +196,7 @@ async function main() {
   const summary = results.flatMap((result) =>
     (result.targets ?? []).map(
       (t) =>
-        `  ${t.pass === undefined ? 'n/a ' : t.pass ? 'PASS' : 'FAIL'} ${result.id}: ${t.text}${t.ratio === undefined ? '' : ` (${t.ratio.toFixed(2)}×)`}${t.detail ? ` ${t.detail}` : ''}`,
+        `  ${t.info ? 'info' : t.pass === undefined ? 'n/a ' : t.pass ? 'PASS' : 'FAIL'} ${result.id}: ${t.text}${t.ratio === undefined ? '' : ` (${t.ratio.toFixed(2)}×)`}${t.detail ? ` ${t.detail}` : ''}`,
     ),
   );
   console.log(`\nTargets\n${summary.join('\n')}`);

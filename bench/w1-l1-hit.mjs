@@ -2,7 +2,7 @@
 // cycling over them, ops/s. Checks every value read, and that no read reached Redis.
 import * as contenders from './lib/contenders.mjs';
 import { countCommands, readCalls } from './lib/redis.mjs';
-import { benchEnv, check, ratioTarget, runWorkload, size } from './lib/workload.mjs';
+import { baselineTargets, benchEnv, check, ratioTarget, runWorkload, size } from './lib/workload.mjs';
 
 const env = await benchEnv();
 const KEYS = 10_000;
@@ -32,6 +32,7 @@ await runWorkload(env, {
   extraLabels: { redisReadsPerOp: 'Redis reads/op' },
   contenders: [
     () => contenders.delegatedStore(options),
+    ...contenders.baselineContenders(options),
     () =>
       contenders.delegatedStore({
         ...options,
@@ -85,6 +86,7 @@ await runWorkload(env, {
       'layered-loader',
       1.0,
     ),
+    ...baselineTargets(byName, contenders.BASELINE),
   ],
   notes: [
     'Every contender holds the 10k keys in its L1 (max 10k entries); reads are checked and Redis reads counted (0 expected).',

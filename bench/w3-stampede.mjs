@@ -2,13 +2,27 @@
 // Counts loader calls and Redis GETs (INFO commandstats), and the wall time until every caller resolved.
 import * as contenders from './lib/contenders.mjs';
 import { countCommands, readCalls } from './lib/redis.mjs';
-import { benchEnv, check, runWorkload, size, sleep } from './lib/workload.mjs';
+import {
+  baselineTargets,
+  benchEnv,
+  check,
+  freshCopy,
+  ratioTarget,
+  roundsFor,
+  runWorkload,
+  sleep,
+} from './lib/workload.mjs';
 
 const env = await benchEnv();
 const CALLERS = 1000;
 const LOADER_MS = 20;
 const LIMIT_MS = LOADER_MS * 1.15;
 const options = { url: env.url, tag: env.tag };
+
+/** The measured section (one fresh copy per contender): `callers` concurrent calls on one key. */
+function stampede(getOrLoad, key, loader, callers) {
+  return Promise.all(Array.from({ length: callers }, () => getOrLoad(key, loader)));
+}
 
 /** The floor: every caller awaits one shared call of the loader. */
 function sharedPromise() {
@@ -35,6 +49,7 @@ await runWorkload(env, {
   extraLabels: { loads: 'loader calls', redisGets: 'Redis GETs', redisReads: 'Redis reads (all)' },
   contenders: [
     () => contenders.delegatedStore(options),
+    ...contenders.baselineContenders(options),
     () => contenders.layeredLoader(options),
     () => contenders.bentocache(options),
     () => contenders.cacheable(options),
@@ -52,10 +67,9 @@ await runWorkload(env, {
     const { result: ms, delta } = await countCommands(
       admin,
       async () => {
+        contender.stampede ??= freshCopy(stampede);
         const start = performance.now();
-        const results = await Promise.all(
-          Array.from({ length: CALLERS }, () => contender.getOrLoad(key, loader)),
-        );
+        const results = await contender.stampede(contender.getOrLoad, key, loader, CALLERS);
         const elapsed = performance.now() - start;
         check(
           results.every((value) => value?.id === key),
@@ -69,12 +83,20 @@ await runWorkload(env, {
     await contender.drain();
     return { value: ms, loads, redisGets: delta.get ?? 0, redisReads: readCalls(delta) };
   },
-  warmup: 2,
-  rounds: env.roundsGiven ? env.rounds : size(env, 10, 5), // rounds are short: take more of them
+  warmup: env.quick ? 1 : 2,
+  rounds: roundsFor(env, 15, 5), // rounds are short: take more of them
   targets: (byName) => {
     const ds = byName['delegated-store'];
     if (!ds) return [{ text: 'delegated-store', pass: undefined, detail: 'not run' }];
     return [
+      ratioTarget(
+        'delegated-store wall time ≤ 1.0× layered-loader',
+        byName,
+        'delegated-store',
+        'layered-loader',
+        1.0,
+        { atMost: true },
+      ),
       { text: 'delegated-store: 1 loader call', pass: ds.extras.loads === 1, detail: `${ds.extras.loads}` },
       {
         text: 'delegated-store: 1 Redis read',
@@ -87,6 +109,7 @@ await runWorkload(env, {
         ratio: ds.median / LOADER_MS,
         detail: `${ds.median.toFixed(1)} ms`,
       },
+      ...baselineTargets(byName, contenders.BASELINE),
     ];
   },
   notes: [

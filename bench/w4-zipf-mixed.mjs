@@ -3,7 +3,16 @@
 // Every contender replays the same operations in a round. L1 hit rate estimated from the Redis reads.
 import * as contenders from './lib/contenders.mjs';
 import { countCommands, readCalls } from './lib/redis.mjs';
-import { benchEnv, check, ratioTarget, runWorkload, size } from './lib/workload.mjs';
+import {
+  baselineTargets,
+  benchEnv,
+  check,
+  freshCopy,
+  ratioTarget,
+  roundsFor,
+  runWorkload,
+  size,
+} from './lib/workload.mjs';
 import { permutation, rng, zipf } from './lib/zipf.mjs';
 
 const env = await benchEnv();
@@ -33,29 +42,34 @@ function operations(round) {
   return rounds.get(round);
 }
 
-async function replay(contender, { key, isSet }) {
+/** The measured section (one fresh copy per contender): `inFlight` workers share the operations. */
+async function replay(contender, { key, isSet }, { keys, ops, inFlight, makeValue, check }) {
+  const { get, set, name: contenderName } = contender;
   let next = 0;
   const worker = async () => {
-    for (let i = next++; i < OPS; i = next++) {
+    for (let i = next++; i < ops; i = next++) {
       const name = keys[key[i]];
       if (isSet[i] === 1) {
-        await contender.set(name, contenders.makeValue(name, i));
+        await set(name, makeValue(name, i));
       } else {
-        const value = await contender.get(name);
-        check(value?.id === name, contender.name, `get(${name}) returned ${JSON.stringify(value)}`);
+        const value = await get(name);
+        if (value === undefined || value.id !== name)
+          check(false, contenderName, `get(${name}) returned ${JSON.stringify(value)}`);
       }
     }
   };
-  await Promise.all(Array.from({ length: IN_FLIGHT }, worker));
+  await Promise.all(Array.from({ length: inFlight }, worker));
 }
+const shared = { keys, ops: OPS, inFlight: IN_FLIGHT, makeValue: contenders.makeValue, check };
 
 await runWorkload(env, {
   id: 'W4',
   title: `Zipf over 100k keys, 90% get / 10% set, L1 10k, ${IN_FLIGHT} in flight`,
   unit: 'ops/s',
-  extraLabels: { l1HitRate: 'L1 hit % (est.)', redisCommandsPerOp: 'Redis cmds/op' },
+  extraLabels: { cpuPerOp: 'CPU µs/op', l1HitRate: 'L1 hit % (est.)', redisCommandsPerOp: 'Redis cmds/op' },
   contenders: [
     () => contenders.delegatedStore(options),
+    ...contenders.baselineContenders(options),
     () => contenders.delegatedStoreAutoPipelining(options),
     () => contenders.layeredLoader(options),
     () => contenders.bentocache(options),
@@ -68,9 +82,14 @@ await runWorkload(env, {
   },
   async run(contender, round, { admin }) {
     const ops = operations(round);
-    const { result: value, delta } = await countCommands(admin, async () => {
+    const {
+      result: value,
+      delta,
+      cpuMicros,
+    } = await countCommands(admin, async () => {
       const start = performance.now();
-      await replay(contender, ops);
+      contender.replay ??= freshCopy(replay);
+      await contender.replay(contender, ops, shared);
       return OPS / ((performance.now() - start) / 1000);
     });
     await contender.drain();
@@ -80,15 +99,28 @@ await runWorkload(env, {
     );
     return {
       value,
+      cpuPerOp: cpuMicros / OPS,
       l1HitRate: 100 * (1 - readCalls(delta) / ops.gets),
       redisCommandsPerOp: commands / OPS,
     };
   },
+  // The widest spread of all (±10-30% per contender): more rounds, so that a 20% change shows.
+  rounds: roundsFor(env, 11, 5),
   targets: (byName) => [
     ratioTarget('delegated-store ≥ 1.2× layered-loader', byName, 'delegated-store', 'layered-loader', 1.2),
+    ratioTarget(
+      'delegated-store CPU time per operation against layered-loader (below 1: cheaper)',
+      byName,
+      'delegated-store',
+      'layered-loader',
+      1,
+      { info: true, metric: 'cpuPerOp' },
+    ),
+    ...baselineTargets(byName, contenders.BASELINE, ['cpuPerOp']),
   ],
   notes: [
     `${OPS} operations per round; the same Zipf sequence for every contender within a round.`,
     'L1 hit % is 1 − (Redis reads / gets): a read served by L1 sends nothing to Redis.',
+    'CPU µs/op: CPU time of the benchmark process during the round, per operation.',
   ],
 });

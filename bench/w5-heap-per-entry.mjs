@@ -6,7 +6,16 @@
 // at 10k entries: per-entry costs differ with n, as a Map's table doubles. Needs --expose-gc.
 import * as contenders from './lib/contenders.mjs';
 import { MemoryStore } from '../dist/lib/index.js';
-import { benchEnv, check, runWorkload, size, sleep } from './lib/workload.mjs';
+import {
+  baselineTargets,
+  benchEnv,
+  check,
+  ratioTarget,
+  roundsFor,
+  runWorkload,
+  size,
+  sleep,
+} from './lib/workload.mjs';
 import { deleteTagged } from './lib/redis.mjs';
 
 if (typeof globalThis.gc !== 'function') {
@@ -100,10 +109,12 @@ await runWorkload(env, {
   title: `heap per L1 entry, ${N / 1000}k entries (value not counted)`,
   unit: 'B/entry',
   better: 'lower',
-  rounds: env.roundsGiven ? env.rounds : size(env, 3, 2), // heap readings vary little; fills are slow
+  rounds: roundsFor(env, 3, 1), // heap readings vary little; fills are slow
+  warmup: env.quick ? 0 : 1, // a quick run takes one reading: a smoke test
   extraLabels: { perEntryAtSmall: `B/entry at ${SMALL / 1000}k` },
   contenders: [
     entry(contenders.delegatedStore),
+    ...(contenders.BASELINE ? [entry(contenders.delegatedStoreBaseline)] : []),
     entry(contenders.layeredLoader),
     entry(contenders.bentocache),
     entry(contenders.cacheable),
@@ -122,10 +133,21 @@ await runWorkload(env, {
     const ds = byName['delegated-store'];
     return [
       {
-        text: `delegated-store ≤ 115 B per L1 entry (${N / 1000}k entries)`,
-        pass: ds ? ds.median <= 115 : undefined,
+        text: `delegated-store ≤ 80 B per L1 entry (${N / 1000}k entries)`,
+        pass: ds ? ds.median <= 80 : undefined,
         detail: ds ? `${ds.median.toFixed(0)} B` : 'not run',
       },
+      ratioTarget(
+        'delegated-store heap per entry against layered-loader',
+        byName,
+        'delegated-store',
+        'layered-loader',
+        1,
+        {
+          info: true,
+        },
+      ),
+      ...baselineTargets(byName, contenders.BASELINE),
     ];
   },
   notes: [

@@ -3,12 +3,36 @@
 // (INFO commandstats): one MGET per batch is one round trip for the Redis layer.
 import * as contenders from './lib/contenders.mjs';
 import { countCommands } from './lib/redis.mjs';
-import { benchEnv, check, ratioTarget, runWorkload, size } from './lib/workload.mjs';
+import {
+  baselineTargets,
+  benchEnv,
+  check,
+  freshCopy,
+  ratioTarget,
+  roundsFor,
+  runWorkload,
+  size,
+} from './lib/workload.mjs';
 
 const env = await benchEnv();
 const BATCH = 100;
 const BATCHES = size(env, 200, 50);
 const options = { url: env.url, tag: env.tag };
+
+/** The measured loop (one fresh copy per contender): sequential batches, each checked. */
+async function readBatches(contender, batches, check) {
+  for (const keys of batches) {
+    const values = await contender.getMany(keys);
+    const ids = values.map((v) => v?.id);
+    const expected = contender.manyInOrder ? keys : [...keys].sort();
+    if (!contender.manyInOrder) ids.sort();
+    check(
+      ids.length === keys.length && ids.every((id, i) => id === expected[i]),
+      contender.name,
+      `getMany returned ${ids.length} values, first ${JSON.stringify(ids.slice(0, 3))}`,
+    );
+  }
+}
 
 /** The same contender, reading a batch as 100 concurrent gets (bentocache has no batch read). */
 function concurrentGets(contender, name = `${contender.name} (${BATCH} concurrent gets)`) {
@@ -19,9 +43,15 @@ await runWorkload(env, {
   id: 'W6',
   title: `getMany of ${BATCH} keys from Redis`,
   unit: 'batches/s',
-  extraLabels: { mget: 'MGET/batch', get: 'GET/batch', commands: 'Redis cmds/batch' },
+  extraLabels: {
+    cpuPerBatch: 'CPU µs/batch',
+    mget: 'MGET/batch',
+    get: 'GET/batch',
+    commands: 'Redis cmds/batch',
+  },
   contenders: [
     () => contenders.delegatedStore(options),
+    ...contenders.baselineContenders(options),
     () => contenders.delegatedStoreAutoPipelining(options),
     () => concurrentGets(contenders.delegatedStore(options)),
     () => contenders.layeredLoader(options),
@@ -35,19 +65,14 @@ await runWorkload(env, {
       Array.from({ length: BATCH }, (_, i) => `${env.tag}-w6-${index}-${round}-${b}-${i}`),
     );
     await contender.seedRedis(batches.flat().map((key) => ({ key, value: contenders.makeValue(key) })));
-    const { result: value, delta } = await countCommands(admin, async () => {
+    const {
+      result: value,
+      delta,
+      cpuMicros,
+    } = await countCommands(admin, async () => {
+      contender.readBatches ??= freshCopy(readBatches);
       const start = performance.now();
-      for (const keys of batches) {
-        const values = await contender.getMany(keys);
-        const ids = values.map((v) => v?.id);
-        const expected = contender.manyInOrder ? keys : [...keys].sort();
-        if (!contender.manyInOrder) ids.sort();
-        check(
-          ids.length === BATCH && ids.every((id, i) => id === expected[i]),
-          contender.name,
-          `getMany returned ${ids.length} values, first ${JSON.stringify(ids.slice(0, 3))}`,
-        );
-      }
+      await contender.readBatches(contender, batches, check);
       return BATCHES / ((performance.now() - start) / 1000);
     });
     await contender.drain();
@@ -57,14 +82,31 @@ await runWorkload(env, {
     );
     return {
       value,
+      cpuPerBatch: cpuMicros / BATCHES,
       mget: (delta.mget ?? 0) / BATCHES,
       get: (delta.get ?? 0) / BATCHES,
       commands: commands / BATCHES,
     };
   },
+  rounds: roundsFor(env, 9, 5),
   targets: (byName) => {
     const ds = byName['delegated-store'];
     return [
+      ratioTarget(
+        'delegated-store getMany ≥ 1.1× layered-loader',
+        byName,
+        'delegated-store',
+        'layered-loader',
+        1.1,
+      ),
+      ratioTarget(
+        'delegated-store CPU time per batch against layered-loader (below 1: cheaper)',
+        byName,
+        'delegated-store',
+        'layered-loader',
+        1,
+        { info: true, metric: 'cpuPerBatch' },
+      ),
       {
         text: 'delegated-store getMany: one round trip per layer (1 MGET, 0 GET per batch)',
         pass: ds ? ds.extras.mget === 1 && ds.extras.get === 0 : undefined,
@@ -73,12 +115,14 @@ await runWorkload(env, {
           : 'not run',
       },
       ratioTarget(
-        `delegated-store getMany ≥ 5× ${BATCH} concurrent gets`,
+        `delegated-store getMany against ${BATCH} concurrent gets`,
         byName,
         'delegated-store',
         `delegated-store (${BATCH} concurrent gets)`,
         5,
+        { info: true },
       ),
+      ...baselineTargets(byName, contenders.BASELINE, ['cpuPerBatch']),
     ];
   },
   notes: [

@@ -13,7 +13,9 @@ import { Redis } from 'ioredis';
 import { Keyv } from 'keyv';
 import { Loader, RedisCache } from 'layered-loader';
 import { LRUCache } from 'lru-cache';
-import { DelegatedStore, MemoryStore, withMiddlewares } from '../../dist/lib/index.js';
+import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import * as current from '../../dist/lib/index.js';
 import { RedisStore } from '../../dist/lib/redis/index.js';
 
 export const L1_TTL = 10 * 60_000;
@@ -32,9 +34,20 @@ async function inChunks(entries, size, write) {
 
 const noopMiddleware = (next) => (ctx, key, value) => next(ctx, key, value);
 
+/** The library as built now (dist/lib), and the build of another commit given by `--baseline <ref>`. */
+const thisBuild = { ...current, RedisStore };
+const baselineDir = process.env.BENCH_BASELINE;
+const baselineBuild = baselineDir && {
+  ...(await import(pathToFileURL(join(baselineDir, 'lib', 'index.js')).href)),
+  RedisStore: (await import(pathToFileURL(join(baselineDir, 'lib', 'redis', 'index.js')).href)).RedisStore,
+};
+/** The baseline's contender name, e.g. `delegated-store (main)`; undefined without --baseline. */
+export const BASELINE = baselineBuild ? `delegated-store (${process.env.BENCH_BASELINE_NAME})` : undefined;
+
 /**
  * DelegatedStore over [MemoryStore, RedisStore]; `middlewares` no-op middlewares in its chain;
- * `redisOptions` for RedisStore's connection (e.g. to compare with ioredis's auto-pipelining).
+ * `redisOptions` for RedisStore's connection (e.g. to compare with ioredis's auto-pipelining);
+ * `build`: the library to use (the baseline's for `delegatedStoreBaseline`).
  */
 export function delegatedStore({
   url,
@@ -44,8 +57,11 @@ export function delegatedStore({
   redisOptions,
   name = 'delegated-store',
   kind = 'contender',
+  build = thisBuild,
 }) {
-  const redis = new RedisStore({ url, prefix: `${tag}ds`, redisOptions });
+  const { DelegatedStore, MemoryStore, RedisStore, withMiddlewares } = build;
+  const prefix = build === thisBuild ? `${tag}ds` : `${tag}dsb`;
+  const redis = new RedisStore({ url, prefix, redisOptions });
   const options = middlewares > 0 ? [withMiddlewares(...Array(middlewares).fill(noopMiddleware))] : [];
   const store = new DelegatedStore(
     [
@@ -284,6 +300,19 @@ export function handRolled({ url, tag, l1Max = 10_000 }) {
     drain: settle,
     close: async () => client.disconnect(),
   };
+}
+
+/**
+ * The same store from the build of another commit (`npm run bench -- --baseline <ref>`), to compare a
+ * change with it in one run; `[]` without a baseline. Spread it into a workload's contender list.
+ */
+export function baselineContenders(options) {
+  if (!baselineBuild) return [];
+  return [() => delegatedStoreBaseline(options)];
+}
+
+export function delegatedStoreBaseline(options) {
+  return delegatedStore({ ...options, name: BASELINE, kind: 'variant', build: baselineBuild });
 }
 
 /**

@@ -102,14 +102,18 @@ export function readCalls(delta) {
 
 /**
  * Counts commands around `fn`, the measured section of a workload (profiled with BENCH_PROFILE=<dir>);
- * `settleMs` lets background writes land before the second reading.
+ * `settleMs` lets background writes land before the second reading. `cpuMicros` is the CPU time (user +
+ * system, every thread) the benchmark process spent in `fn`: unlike the wall time, it does not grow while
+ * the process waits for Redis or for a core, so it shows a contender's own cost on a busy machine.
  */
 export async function countCommands(client, fn, settleMs = 0) {
   const before = await commandCounts(client);
+  const cpu = process.cpuUsage();
   const result = await profiled(fn);
+  const { user, system } = process.cpuUsage(cpu);
   if (settleMs > 0) await new Promise((resolve) => setTimeout(resolve, settleMs));
   const after = await commandCounts(client);
-  return { result, delta: countsDelta(before, after) };
+  return { result, delta: countsDelta(before, after), cpuMicros: user + system };
 }
 
 /** Removes every key whose name contains `tag` (used on a shared REDIS_URL; a scratch Redis is flushed). */

@@ -25,6 +25,21 @@ export function summarize(samples) {
   };
 }
 
+/**
+ * The ratio of two contenders measured in the same rounds, round by round: `a[r] / b[r]` for each round r
+ * (rounds run the contenders one after the other, so a slowdown of the machine hits both sides of a
+ * round's ratio). `{ median, min, max, q1, q3, samples }` of those ratios.
+ */
+export function pairedRatio(a, b) {
+  const rounds = Math.min(a.length, b.length);
+  return summarize(Array.from({ length: rounds }, (_, r) => a[r] / b[r]));
+}
+
+/** Half the interquartile range, relative to the median: "±4%" for a tight measurement. */
+export function relativeSpread({ median, q1, q3 }) {
+  return median === 0 ? 0 : (q3 - q1) / 2 / Math.abs(median);
+}
+
 /** 1234567 → "1.23 M", 12345 → "12.3 k", 12.345 → "12.3". */
 export function formatNumber(value) {
   if (value === undefined || value === null || Number.isNaN(value)) return '–';
@@ -38,4 +53,8 @@ export function formatNumber(value) {
 
 export function formatRatio(value) {
   return value === undefined || !Number.isFinite(value) ? '–' : `${value.toFixed(2)}×`;
+}
+
+export function formatPercent(fraction) {
+  return `±${(100 * fraction).toFixed(fraction < 0.1 ? 1 : 0)}%`;
 }

@@ -1,5 +1,5 @@
 // The results as a console table and as Markdown.
-import { formatNumber, formatRatio } from './stats.mjs';
+import { formatNumber, formatPercent, formatRatio, relativeSpread } from './stats.mjs';
 
 function cell(value) {
   if (typeof value === 'number') return formatNumber(value);
@@ -7,8 +7,18 @@ function cell(value) {
   return value === undefined ? '–' : String(value);
 }
 
-function spread(row) {
+function range(row) {
   return `${formatNumber(row.min)} – ${formatNumber(row.max)}`;
+}
+
+/** The middle half of the rounds, as ± half the interquartile range relative to the median. */
+function spread(row) {
+  return row.q1 === undefined ? '–' : formatPercent(relativeSpread(row));
+}
+
+function status(target) {
+  if (target.info) return 'info';
+  return target.pass === undefined ? 'n/a' : target.pass ? 'PASS' : 'FAIL';
 }
 
 function rowsOf(result) {
@@ -16,7 +26,8 @@ function rowsOf(result) {
   const header = [
     'contender',
     `median ${result.unit}`,
-    'spread (min – max)',
+    'spread (IQR/2)',
+    'min – max',
     'vs best',
     ...extraKeys.map((k) => result.extraLabels[k]),
   ];
@@ -24,6 +35,7 @@ function rowsOf(result) {
     row.kind === 'baseline' ? `(${row.name})` : row.name,
     formatNumber(row.median),
     spread(row),
+    range(row),
     formatRatio(row.ratioToBest),
     ...extraKeys.map((k) => cell(row.extras[k])),
   ]);
@@ -31,10 +43,9 @@ function rowsOf(result) {
 }
 
 function targetLine(target) {
-  const status = target.pass === undefined ? 'n/a ' : target.pass ? 'PASS' : 'FAIL';
   const ratio = target.ratio === undefined ? '' : ` ${formatRatio(target.ratio)}`;
   const detail = target.detail ? ` (${target.detail})` : '';
-  return `${status} ${target.text}:${ratio}${detail}`;
+  return `${status(target).padEnd(4)} ${target.text}:${ratio}${detail}`;
 }
 
 function heading(result) {
@@ -63,17 +74,24 @@ export function printWorkload(result) {
 export function formatMarkdown(results, meta) {
   const out = [`# Benchmark results`, ''];
   out.push(`Measured ${meta.date} on ${meta.machine}; Node ${meta.node}, Redis ${meta.redis}.`);
+  if (meta.baseline)
+    out.push('', `With \`--baseline ${meta.baseline}\`: that commit's build runs as one more contender.`);
   if (meta.note) out.push('', meta.note);
   out.push('', '## Targets', '', '| status | target | ratio |', '|---|---|---|');
   for (const result of results) {
     for (const target of result.targets ?? []) {
-      const status = target.pass === undefined ? 'n/a' : target.pass ? 'PASS' : 'FAIL';
       const ratio = target.ratio === undefined ? '' : formatRatio(target.ratio);
       out.push(
-        `| ${status} | ${result.id}: ${target.text}${target.detail ? ` (${target.detail})` : ''} | ${ratio} |`,
+        `| ${status(target)} | ${result.id}: ${target.text}${target.detail ? ` (${target.detail})` : ''} | ${ratio} |`,
       );
     }
   }
+  out.push(
+    '',
+    'A ratio between two contenders is the median of their per-round ratios (both run in every round, ' +
+      'a few seconds apart); "middle half" is the interquartile range of those ratios. ' +
+      '"spread (IQR/2)" in the tables: half the interquartile range of the rounds, relative to the median.',
+  );
   for (const result of results) {
     out.push('', `## ${heading(result)}`, '');
     if (result.error) {

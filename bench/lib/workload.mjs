@@ -3,13 +3,15 @@
 import { writeFile } from 'node:fs/promises';
 import { Redis } from 'ioredis';
 import { deleteTagged, startScratchRedis } from './redis.mjs';
-import { summarize } from './stats.mjs';
+import { formatRatio, pairedRatio, summarize } from './stats.mjs';
 import { printWorkload } from './table.mjs';
 
 /**
  * Settings shared by every workload, from the environment that bench/run.mjs sets:
  * BENCH_REDIS_URL (else REDIS_URL, else a scratch Redis), BENCH_SCRATCH=1 when that Redis is ours alone,
  * BENCH_QUICK=1, BENCH_ROUNDS, BENCH_OUT (result file), BENCH_CONTENDERS (comma list, e.g. to profile one).
+ * A quick run, unless BENCH_CONTENDERS says otherwise, runs the store and layered-loader (the targets'
+ * reference) only: the other peers are the slow part of a run, and a smoke test needs the ratios.
  */
 export async function benchEnv() {
   let url = process.env.BENCH_REDIS_URL ?? process.env.REDIS_URL;
@@ -32,14 +34,22 @@ export async function benchEnv() {
     out: process.env.BENCH_OUT,
     // Every key this run writes contains the tag: a shared Redis is cleaned by it, contenders never collide.
     tag: process.env.BENCH_TAG ?? `b${process.pid}`,
-    wanted: (name) => only === undefined || only.includes(name),
+    wanted: (name) => (only === undefined ? !quick || QUICK_CONTENDERS.test(name) : only.includes(name)),
     stopRedis,
   };
 }
 
+/** The contenders of a quick run: the store's configurations (not its diagnostic variants) and layered-loader. */
+const QUICK_CONTENDERS = /^(delegated-store(?! \(ioredis)|layered-loader)/;
+
 /** `count` in quick mode, `full` otherwise. */
 export function size(env, full, quick) {
   return env.quick ? quick : full;
+}
+
+/** Recorded rounds: --rounds when given, else `full` (or `quick` with --quick) for this workload. */
+export function roundsFor(env, full, quick) {
+  return env.roundsGiven ? env.rounds : size(env, full, quick);
 }
 
 /** Round r runs the contenders in a rotated order, reversed every other round: no one is always first. */
@@ -108,13 +118,14 @@ function summarizeWorkload(spec, contenders, samples) {
       kind: contender.kind ?? 'contender',
       ...summarize(list.map((sample) => sample.value)),
       extras: {},
+      extraSamples: {},
     };
     for (const key of Object.keys(list[0] ?? {})) {
       if (key === 'value') continue;
       const values = list.map((sample) => sample[key]);
-      row.extras[key] = values.every((value) => typeof value === 'number')
-        ? summarize(values).median
-        : values[values.length - 1];
+      const numeric = values.every((value) => typeof value === 'number');
+      row.extras[key] = numeric ? summarize(values).median : values[values.length - 1];
+      if (numeric) row.extraSamples[key] = values;
     }
     return row;
   });
@@ -132,11 +143,44 @@ function summarizeWorkload(spec, contenders, samples) {
   };
 }
 
-/** Target helper: `a / b` of medians (higher is better) checked against `threshold`. */
-export function ratioTarget(text, byName, a, b, threshold) {
+/**
+ * Target helper: contender `a` against `b`, as the median of their per-round ratios (see pairedRatio),
+ * checked against `threshold`: `a / b ≥ threshold`, or with `atMost` (for times) `a / b ≤ threshold`.
+ * `info: true` shows the ratio without a verdict; `metric` compares an extra column (e.g. 'cpuPerOp')
+ * instead of the workload's value.
+ */
+export function ratioTarget(text, byName, a, b, threshold, { atMost = false, info = false, metric } = {}) {
   if (!byName[a] || !byName[b]) return { text, pass: undefined, detail: `${a} or ${b} not run` };
-  const ratio = byName[a].median / byName[b].median;
-  return { text, ratio, threshold, pass: ratio >= threshold };
+  const samples = (row) => (metric === undefined ? row.samples : row.extraSamples[metric]);
+  const paired = pairedRatio(samples(byName[a]), samples(byName[b]));
+  const ratio = paired.median;
+  return {
+    text,
+    ratio,
+    threshold,
+    info,
+    pass: info ? undefined : atMost ? ratio <= threshold : ratio >= threshold,
+    spread: { q1: paired.q1, q3: paired.q3, min: paired.min, max: paired.max, rounds: paired.samples.length },
+    detail: `middle half ${formatRatio(paired.q1)} – ${formatRatio(paired.q3)}, ${paired.samples.length} rounds`,
+  };
+}
+
+/**
+ * With `--baseline <ref>`: the store against the build of that commit, as info lines: by the workload's
+ * value, and by each extra column in `metrics` (e.g. 'cpuPerOp').
+ */
+export function baselineTargets(byName, baseline, metrics = []) {
+  if (baseline === undefined) return [];
+  return [undefined, ...metrics].map((metric) =>
+    ratioTarget(
+      `delegated-store against ${baseline}${metric ? `, ${metric}` : ''}`,
+      byName,
+      'delegated-store',
+      baseline,
+      1,
+      { info: true, metric },
+    ),
+  );
 }
 
 export function log(message) {
@@ -146,6 +190,16 @@ export function log(message) {
 /** Throws loudly when a contender returns a wrong value: a broken contender must not look fast. */
 export function check(condition, name, message) {
   if (!condition) throw new Error(`${name}: wrong result: ${message}`);
+}
+
+/**
+ * A copy of `fn` compiled anew, with inline caches of its own. A measured loop shared by every contender
+ * would see all their functions at its call sites and be optimised for none (a megamorphic call is not
+ * inlined), so each contender runs its own copy, as if it were alone in its process. `fn` may use only
+ * its parameters and globals (its source is compiled again, without the module's scope).
+ */
+export function freshCopy(fn) {
+  return new Function(`return (${fn.toString()});`)();
 }
 
 export const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));

@@ -1,5 +1,5 @@
 import type { ValueWithExpiry } from '../core/store.js';
-import { assertSerializable } from '../stores/check-serializable.js';
+import { SCAN_NEEDS_CHECK, assertSerializable, scanForJson } from '../stores/check-serializable.js';
 
 /**
  * How a RedisStore lays a value out in Redis. A value without ttl is its plain JSON text. A value with a
@@ -51,13 +51,20 @@ export function decodeEntry<V>(raw: string | null): ValueWithExpiry<V> | undefin
 /**
  * The text to store; `expiresAt` (epoch ms) when the entry has a ttl. A value is accepted when it passes
  * the library's JSON check (the same as CacheManagerStore's) and has no key that reading drops.
+ *
+ * One allocation-free scan clears a plain value of both (the common case): then the value costs that scan
+ * and the JSON.stringify fast path (a replacer would take it off that path). Anything the scan flags takes
+ * the full steps: the check that names the problem and its path, and the search for dropped keys.
  */
 export function encodeValue(value: unknown, expiresAt: number | undefined, where: string): string {
   if (value === undefined) throw new TypeError(`${where}: the value must not be undefined (use delete)`);
-  assertSerializable(value, where);
+  const scan = scanForJson(value);
+  if (scan & SCAN_NEEDS_CHECK) assertSerializable(value, where);
   const text = JSON.stringify(value);
-  // A value that reading would change must not be written: look for the dropped keys, rarely needed.
-  if (mayHoldForbiddenKey(text))
+  // A value that reading would change must not be written. Without a flag, the scan saw every key that
+  // the text holds and none is dropped; a flag (such a key, a toJSON whose output it did not see, or a
+  // value it left to the full check) sends the value to the search, which is rarely needed.
+  if (scan !== 0 && mayHoldForbiddenKey(text))
     JSON.stringify(value, (key, inner: unknown) => refuseForbidden(where, key, inner));
   return expiresAt === undefined ? text : `~${expiresAt}~${text}`;
 }
