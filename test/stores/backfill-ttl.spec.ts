@@ -11,11 +11,13 @@ import { describeWithRedis, REDIS_URL } from '../support/services.js';
  * "A backfilled copy never outlives its source": a copy into a layer with a long ttl gets the time
  * the source entry has left. The core turns the source's expiry into a ttl, and the target counts that
  * ttl from the moment it writes, on a clock with whole-millisecond steps: a pause between the two (a
- * loaded machine descheduling the process) lengthens the copy by as much. Hence a small slack, far
- * below the 60 s the copy would get from its layer's ttl.
+ * loaded machine descheduling the process) lengthens the copy by as much. Hence a slack, far below the
+ * 60 s the copy would get from its layer's ttl. (It was 25 ms; with both cores busy, at a load average of
+ * 14, a run went past it: the relative ttl of the Store interface cannot do better than the pause. The
+ * property still fails by a minute when the source's time is not used.)
  */
 const CLOCK_STEP = 1;
-const SCHEDULING_SLACK = 25;
+const SCHEDULING_SLACK = 150;
 const SOURCE_LEFT = 300;
 
 async function expectCopyBoundedBySource(
