@@ -20,16 +20,20 @@ export class DeadlineQueue {
   }
 
   /**
-   * Settles like `promise`, or rejects with `onTimeout()` once the timeout passed. `onLate` runs when
-   * the promise fulfills after it timed out: the work happened although the caller was told it failed.
+   * Settles like `promise`, or rejects with `onTimeout()` once the timeout passed. `onExpire` runs at
+   * that moment: the caller is told the call failed, yet the work may still happen (the promise is
+   * not cancelled, and whoever made the call must account for it landing later).
    */
-  bound<T>(promise: PromiseLike<T>, onTimeout: () => Error, onLate?: () => void): Promise<T> {
+  bound<T>(promise: PromiseLike<T>, onTimeout: () => Error, onExpire?: () => void): Promise<T> {
     return new Promise<T>((resolve, reject) => {
       const entry: Deadline = {
         at: performance.now() + this.#timeout,
         expired: false,
         done: false,
-        onExpire: () => reject(onTimeout()),
+        onExpire: () => {
+          onExpire?.();
+          reject(onTimeout());
+        },
       };
       this.#entries.push(entry);
       if (this.#timer === undefined) this.#arm();
@@ -37,7 +41,6 @@ export class DeadlineQueue {
         (value) => {
           entry.done = true;
           if (!entry.expired) resolve(value);
-          else onLate?.();
         },
         (error: unknown) => {
           entry.done = true;
