@@ -1,3 +1,11 @@
+/** Told what became of a bounded call: whose deadline passed, and when it really settled. */
+export interface DeadlineWatcher {
+  /** The deadline passed before the call settled: its caller is told it failed, yet it may still run. */
+  expired(): void;
+  /** The call settled (after its deadline or not). */
+  settled(fulfilled: boolean): void;
+}
+
 interface Deadline {
   at: number;
   expired: boolean;
@@ -20,18 +28,18 @@ export class DeadlineQueue {
   }
 
   /**
-   * Settles like `promise`, or rejects with `onTimeout()` once the timeout passed. `onExpire` runs at
-   * that moment: the caller is told the call failed, yet the work may still happen (the promise is
-   * not cancelled, and whoever made the call must account for it landing later).
+   * Settles like `promise`, or rejects with `onTimeout()` once the timeout passed. The promise is not
+   * cancelled: the work may still happen after its caller was told it failed. `watcher`, when given, is
+   * told when the deadline passed and when the promise settled, so that its owner can account for that.
    */
-  bound<T>(promise: PromiseLike<T>, onTimeout: () => Error, onExpire?: () => void): Promise<T> {
+  bound<T>(promise: PromiseLike<T>, onTimeout: () => Error, watcher?: DeadlineWatcher): Promise<T> {
     return new Promise<T>((resolve, reject) => {
       const entry: Deadline = {
         at: performance.now() + this.#timeout,
         expired: false,
         done: false,
         onExpire: () => {
-          onExpire?.();
+          watcher?.expired();
           reject(onTimeout());
         },
       };
@@ -41,10 +49,12 @@ export class DeadlineQueue {
         (value) => {
           entry.done = true;
           if (!entry.expired) resolve(value);
+          watcher?.settled(true);
         },
         (error: unknown) => {
           entry.done = true;
           if (!entry.expired) reject(error);
+          watcher?.settled(false);
         },
       );
     });

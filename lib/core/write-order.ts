@@ -1,77 +1,92 @@
-/** The writes of one key to one layer that have not settled yet. */
-interface KeyWrites {
-  /** Writes issued (sent, or waiting for an earlier one) that have not settled. */
-  pending: number;
-  /** Of those, the ones whose deadline passed: their caller was told they failed, yet they may still land. */
-  late: number;
+import type { DeadlineWatcher } from './deadline-queue.js';
+
+/** One write of a layer with a timeout, from the moment it is issued until it settled. */
+export class OrderedWrite<K> implements DeadlineWatcher {
   /**
-   * Settles once the last write of the key issued so far has settled, and so every earlier one. Never
-   * rejects. Undefined only while the first write of the key is being issued.
+   * The store's own promise: it settles when the write really landed (or failed), not at the deadline.
+   * Set by WriteOrder.issue right after construction.
    */
-  tail: Promise<void> | undefined;
+  landed!: Promise<unknown>;
+  /** The caller's deadline passed before it settled: the caller was told it failed, yet it may land. */
+  late = false;
+  done = false;
+  /** Writes of the same keys issued after this one, waiting for it to settle. */
+  waiters: Array<() => void> | undefined;
+
+  constructor(
+    readonly keys: readonly K[],
+    private readonly order: WriteOrder<K>,
+    private readonly onLateLanding: ((keys: readonly K[]) => void) | undefined,
+  ) {}
+
+  expired(): void {
+    this.late = true;
+    this.order.expired(this);
+  }
+
+  settled(fulfilled: boolean): void {
+    this.done = true;
+    this.order.settled(this);
+    const waiters = this.waiters;
+    this.waiters = undefined;
+    if (waiters) for (const wake of waiters) wake();
+    if (this.late && fulfilled && this.onLateLanding) {
+      try {
+        this.onLateLanding(this.keys);
+      } catch {
+        // The hook reports its own failures; a throw here must not reach the store's caller.
+      }
+    }
+  }
 }
 
-/** A write handed to the store (now or later), and how to tell that its deadline passed. */
-export interface OrderedWrite<T> {
-  /** The store's own promise: it settles when the write really landed (or failed), not at the deadline. */
-  readonly landed: Promise<T>;
-  /** Called when the caller's deadline passed before `landed` settled. */
-  readonly expire: () => void;
+/** The writes of one key in flight on one layer. */
+interface KeyWrites<K> {
+  /** The last write of the key issued; once it settled, so had every earlier one. */
+  last: OrderedWrite<K>;
+  /** How many of the key's writes in flight are late. */
+  late: number;
 }
 
 /**
  * The writes of one layer with a timeout, per key, in the order the store issued them. A write that timed
  * out is not a write that did not run: the backend may apply it later, after a newer write of the key
  * sent on another connection. So a write of a key is handed to the store only once every earlier write of
- * that key to this layer has settled (landed or failed), whether or not their callers stopped waiting;
- * whatever a layer holds for a key is then the effect of the last writes issued, in order. And until
+ * that key to this layer has settled (landed or failed), whether or not their callers stopped waiting:
+ * whatever the layer holds for a key is then the effect of the writes issued, applied in order. And until
  * every write of a key that timed out has settled, what the layer holds for that key is unknown: `late`
  * says so, and the store does not read the key there meanwhile.
  *
- * A key costs nothing here while none of its writes is in flight.
+ * The deadline queue reports to each write (`DeadlineWatcher`) when its deadline passed and when it
+ * settled. A key costs nothing here while none of its writes is in flight.
  */
 export class WriteOrder<K> {
-  readonly #keys = new Map<K, KeyWrites>();
+  readonly #keys = new Map<K, KeyWrites<K>>();
   /** How many keys have a late write: reads check a key only when some key has one. */
   #lateKeys = 0;
 
   /**
-   * Sends the write (`send`, which calls the store) at once when no earlier write of its keys is in
-   * flight, else once they all settled. `onLateLanding` runs when the write landed after its deadline.
+   * Sends the write (`send` calls the store) at once when no earlier write of its keys is in flight, else
+   * once they all settled. `onLateLanding` runs when it landed after its deadline.
    */
-  issue<T>(
+  issue(
     keys: readonly K[],
-    send: () => T | PromiseLike<T>,
+    send: () => unknown,
     onLateLanding?: (keys: readonly K[]) => void,
-  ): OrderedWrite<T> {
-    const entries = new Array<KeyWrites>(keys.length);
-    let earlier: Promise<void>[] | undefined;
-    for (let i = 0; i < keys.length; i++) {
-      let entry = this.#keys.get(keys[i]);
+  ): OrderedWrite<K> {
+    const write = new OrderedWrite(keys, this, onLateLanding);
+    let earlier: OrderedWrite<K>[] | undefined;
+    for (const key of keys) {
+      const entry = this.#keys.get(key);
       if (entry === undefined) {
-        entry = { pending: 0, late: 0, tail: undefined };
-        this.#keys.set(keys[i], entry);
-      } else if (entry.tail !== undefined) {
-        (earlier ??= []).push(entry.tail);
+        this.#keys.set(key, { last: write, late: 0 });
+      } else {
+        if (!entry.last.done && entry.last !== write) (earlier ??= []).push(entry.last);
+        entry.last = write;
       }
-      entry.pending++;
-      entries[i] = entry;
     }
-    const landed =
-      earlier === undefined
-        ? attempt(send)
-        : (earlier.length === 1 ? earlier[0] : Promise.all(earlier)).then(() => send());
-    let late = false;
-    const settled = landed.then(
-      () => this.#settle(keys, entries, late, late ? onLateLanding : undefined),
-      () => this.#settle(keys, entries, late, undefined),
-    );
-    for (const entry of entries) entry.tail = settled;
-    const expire = () => {
-      late = true;
-      for (const entry of entries) if (entry.late++ === 0) this.#lateKeys++;
-    };
-    return { landed, expire };
+    write.landed = earlier === undefined ? attempt(send) : afterAll(earlier).then(send);
+    return write;
   }
 
   /** Whether a write of the key timed out and has not settled: the layer's value for it is unknown. */
@@ -87,27 +102,38 @@ export class WriteOrder<K> {
     return positions;
   }
 
-  #settle(
-    keys: readonly K[],
-    entries: KeyWrites[],
-    late: boolean,
-    onLateLanding: ((keys: readonly K[]) => void) | undefined,
-  ): void {
-    for (let i = 0; i < entries.length; i++) {
-      const entry = entries[i];
-      if (late && --entry.late === 0) this.#lateKeys--;
-      if (--entry.pending === 0) this.#keys.delete(keys[i]);
+  expired(write: OrderedWrite<K>): void {
+    for (const key of write.keys) {
+      const entry = this.#keys.get(key);
+      if (entry !== undefined && entry.late++ === 0) this.#lateKeys++;
     }
-    if (onLateLanding === undefined) return;
-    try {
-      onLateLanding(keys);
-    } catch {
-      // The hook reports its own failures; a throw here must not break the order of the next writes.
+  }
+
+  settled(write: OrderedWrite<K>): void {
+    for (const key of write.keys) {
+      const entry = this.#keys.get(key);
+      if (entry === undefined) continue; // a key listed twice in one write
+      if (write.late && --entry.late === 0) this.#lateKeys--;
+      if (entry.last === write && entry.late === 0) this.#keys.delete(key);
     }
   }
 }
 
-function attempt<T>(send: () => T | PromiseLike<T>): Promise<T> {
+/** Resolves once every write settled (each never rejects this). */
+function afterAll<K>(writes: OrderedWrite<K>[]): Promise<void> {
+  return new Promise<void>((resolve) => {
+    let left = writes.length;
+    const wake = () => {
+      if (--left === 0) resolve();
+    };
+    for (const write of writes) {
+      if (write.done) wake();
+      else (write.waiters ??= []).push(wake);
+    }
+  });
+}
+
+function attempt(send: () => unknown): Promise<unknown> {
   try {
     return Promise.resolve(send());
   } catch (error) {
