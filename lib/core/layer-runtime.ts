@@ -147,9 +147,9 @@ export class LayerRuntime<K, V> {
    * A write of these keys to a layer with a timeout (every write of such a layer goes through here): sent
    * in the keys' order of writes, and bounded by the deadline, counted from now.
    */
-  #ordered(keys: readonly K[], send: () => unknown): Promise<void> {
+  #ordered<T>(keys: readonly K[], send: () => T | PromiseLike<T>): Promise<T> {
     const write = this.#writes!.issue(keys, send, this.primary ? this.#reportLate : undefined);
-    return this.#deadlines!.bound(write.landed, this.#onTimeout, write) as Promise<void>;
+    return this.#deadlines!.bound(write.landed as Promise<T>, this.#onTimeout, write);
   }
 
   readonly #reportLate = (keys: readonly K[]): void => this.onLateWrite?.(keys);

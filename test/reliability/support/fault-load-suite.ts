@@ -13,7 +13,8 @@ export interface FaultLoadSuiteOptions extends FaultLoadOptions {
   /**
    * A behaviour bound, not a benchmark: during a Redis fault a read waits about the Redis layer's timeout,
    * never the 2 s it takes to give up on a hung connection. The p99 read latency of each Redis fault
-   * phase must stay under it.
+   * phase must stay under it, plus twice what the machine delayed every step of the event loop in that
+   * phase (its p99): a read is a few such steps, and a busy machine stretches each of them.
    */
   faultP99BoundMs: number;
 }
@@ -78,11 +79,13 @@ export function describeFaultLoad(options: FaultLoadSuiteOptions): { history: ()
       expect(report.unhandledRejections).toEqual([]);
     });
 
-    it(`keeps the p99 read latency of every Redis fault phase under ${options.faultP99BoundMs} ms`, () => {
+    it(`keeps the p99 read latency of every Redis fault phase under ${options.faultP99BoundMs} ms + twice the event loop's delay`, () => {
       const faults = report.phases.filter((phase) => phase.redisFault);
       expect(faults.length).toBe(4 * options.rounds);
       expect(
-        faults.filter((phase) => phase.p99 >= options.faultP99BoundMs).map((p) => `${p.phase}: ${p.p99}`),
+        faults
+          .filter((phase) => phase.p99 >= options.faultP99BoundMs + 2 * phase.loopDelayP99)
+          .map((p) => `${p.phase}: p99 ${p.p99} ms, event loop delay p99 ${p.loopDelayP99} ms`),
       ).toEqual([]);
     });
   });
