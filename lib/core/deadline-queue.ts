@@ -1,3 +1,11 @@
+/** Told what became of a bounded call: whose deadline passed, and when it really settled. */
+export interface DeadlineWatcher {
+  /** The deadline passed before the call settled: its caller is told it failed, yet it may still run. */
+  expired(): void;
+  /** The call settled (after its deadline or not). */
+  settled(fulfilled: boolean): void;
+}
+
 interface Deadline {
   at: number;
   expired: boolean;
@@ -20,16 +28,20 @@ export class DeadlineQueue {
   }
 
   /**
-   * Settles like `promise`, or rejects with `onTimeout()` once the timeout passed. `onLate` runs when
-   * the promise fulfills after it timed out: the work happened although the caller was told it failed.
+   * Settles like `promise`, or rejects with `onTimeout()` once the timeout passed. The promise is not
+   * cancelled: the work may still happen after its caller was told it failed. `watcher`, when given, is
+   * told when the deadline passed and when the promise settled, so that its owner can account for that.
    */
-  bound<T>(promise: PromiseLike<T>, onTimeout: () => Error, onLate?: () => void): Promise<T> {
+  bound<T>(promise: PromiseLike<T>, onTimeout: () => Error, watcher?: DeadlineWatcher): Promise<T> {
     return new Promise<T>((resolve, reject) => {
       const entry: Deadline = {
         at: performance.now() + this.#timeout,
         expired: false,
         done: false,
-        onExpire: () => reject(onTimeout()),
+        onExpire: () => {
+          watcher?.expired();
+          reject(onTimeout());
+        },
       };
       this.#entries.push(entry);
       if (this.#timer === undefined) this.#arm();
@@ -37,11 +49,12 @@ export class DeadlineQueue {
         (value) => {
           entry.done = true;
           if (!entry.expired) resolve(value);
-          else onLate?.();
+          watcher?.settled(true);
         },
         (error: unknown) => {
           entry.done = true;
           if (!entry.expired) reject(error);
+          watcher?.settled(false);
         },
       );
     });

@@ -2,10 +2,18 @@ import { DeadlineQueue } from './deadline-queue.js';
 import { ConfigurationError, LayerTimeoutError, describeValue } from './errors.js';
 import type { LayerStats } from './stats.js';
 import type { Layer, Store, ValueWithExpiry } from './store.js';
+import { WriteOrder } from './write-order.js';
 
 /**
  * One configured layer as the store uses it: its store's calls made safe (a synchronous throw becomes a
  * rejection, a slow call times out) and its counters.
+ *
+ * With a `timeout`, a call that timed out may still run later. So the writes of a key reach the store in
+ * the order they were issued, each only once the earlier ones settled (not merely timed out); and while a
+ * write of a key that timed out has not settled, a cache layer answers a read of that key with a miss,
+ * since what it holds is unknown. A primary write that lands after its deadline is reported through
+ * `onLateWrite`: its caller was told it failed, the caches were left alone, and now they are older than
+ * the primary.
  */
 export class LayerRuntime<K, V> {
   readonly index: number;
@@ -30,7 +38,11 @@ export class LayerRuntime<K, V> {
   staleHits = 0;
   refreshes = 0;
   refreshFailures = 0;
+  /** Set by the write path on the primary layer: a write of these keys landed after its deadline. */
+  onLateWrite: ((keys: readonly K[]) => void) | undefined;
   readonly #deadlines: DeadlineQueue | undefined;
+  /** With a timeout: the order of each key's writes, and the keys whose value here is unknown. */
+  readonly #writes: WriteOrder<K> | undefined;
   readonly #onTimeout: () => Error;
 
   constructor(layer: Layer<K, V>, index: number, jitter = 0) {
@@ -46,10 +58,12 @@ export class LayerRuntime<K, V> {
     this.needsExpiry = this.grace > 0 || this.refreshAhead > 0;
     this.#jitter = this.primary ? 0 : jitter;
     this.#deadlines = layer.timeout === undefined ? undefined : new DeadlineQueue(layer.timeout);
+    this.#writes = layer.timeout === undefined ? undefined : new WriteOrder<K>();
     this.#onTimeout = () => new LayerTimeoutError(this.name, this.timeout ?? 0);
   }
 
   get(key: K): Promise<V | undefined> {
+    if (this.#unknown(key)) return Promise.resolve(undefined);
     try {
       return this.#bound(this.store.get(key));
     } catch (error) {
@@ -59,6 +73,7 @@ export class LayerRuntime<K, V> {
 
   /** `getWithExpiry` when the store has it, so that a backfilled copy can be cut to the source's lifetime. */
   getWithExpiry(key: K): Promise<ValueWithExpiry<V> | undefined> {
+    if (this.#unknown(key)) return Promise.resolve(undefined);
     try {
       if (this.store.getWithExpiry) return this.#bound(this.store.getWithExpiry(key));
       return this.#bound(this.store.get(key)).then(wrapValue);
@@ -68,30 +83,29 @@ export class LayerRuntime<K, V> {
   }
 
   getMany(keys: readonly K[]): Promise<Array<V | undefined>> {
+    const unknown = this.#unknownPositions(keys);
     try {
-      return this.#bound(this.store.getMany!(keys));
+      const read = this.#bound(this.store.getMany!(keys));
+      return unknown === undefined ? read : read.then((values) => asMisses(values, unknown));
     } catch (error) {
       return Promise.reject(error);
     }
   }
 
   getManyWithExpiry(keys: readonly K[]): Promise<Array<ValueWithExpiry<V> | undefined>> {
+    const unknown = this.#unknownPositions(keys);
     try {
-      return this.#bound(this.store.getManyWithExpiry!(keys));
+      const read = this.#bound(this.store.getManyWithExpiry!(keys));
+      return unknown === undefined ? read : read.then((values) => asMisses(values, unknown));
     } catch (error) {
       return Promise.reject(error);
     }
   }
 
   set(key: K, value: V, ttl: number | undefined): Promise<void> {
+    if (this.#writes !== undefined) return this.#ordered([key], () => this.store.set(key, value, ttl));
     try {
-      const write = this.store.set(key, value, ttl);
-      if (this.#deadlines === undefined || this.primary) return this.#bound(write);
-      // A cache write that timed out counts as failed, yet may still land later, over a newer write:
-      // when it does, the key is deleted there, so that the layer cannot serve that value.
-      return this.#deadlines.bound(toPromise(write), this.#onTimeout, () => {
-        this.delete(key).catch(() => {});
-      });
+      return toPromise(this.store.set(key, value, ttl));
     } catch (error) {
       return Promise.reject(error);
     }
@@ -99,20 +113,21 @@ export class LayerRuntime<K, V> {
 
   /** Like set, for several entries in one call (the store has setMany). */
   setMany(entries: ReadonlyArray<{ key: K; value: V; ttl?: number }>): Promise<void> {
+    if (this.#writes !== undefined) {
+      const keys = entries.map((entry) => entry.key);
+      return this.#ordered(keys, () => this.store.setMany!(entries));
+    }
     try {
-      const write = this.store.setMany!(entries);
-      if (this.#deadlines === undefined || this.primary) return this.#bound(write);
-      return this.#deadlines.bound(toPromise(write), this.#onTimeout, () => {
-        for (const entry of entries) this.delete(entry.key).catch(() => {});
-      });
+      return toPromise(this.store.setMany!(entries));
     } catch (error) {
       return Promise.reject(error);
     }
   }
 
   delete(key: K): Promise<void> {
+    if (this.#writes !== undefined) return this.#ordered([key], () => this.store.delete(key));
     try {
-      return this.#bound(this.store.delete(key));
+      return toPromise(this.store.delete(key));
     } catch (error) {
       return Promise.reject(error);
     }
@@ -120,8 +135,9 @@ export class LayerRuntime<K, V> {
 
   /** Several keys in one call (the store has deleteMany). */
   deleteMany(keys: readonly K[]): Promise<void> {
+    if (this.#writes !== undefined) return this.#ordered(keys, () => this.store.deleteMany!(keys));
     try {
-      return this.#bound(this.store.deleteMany!(keys));
+      return toPromise(this.store.deleteMany!(keys));
     } catch (error) {
       return Promise.reject(error);
     }
@@ -129,6 +145,7 @@ export class LayerRuntime<K, V> {
 
   /** `store.has` (the store has it). */
   has(key: K): Promise<boolean> {
+    if (this.#unknown(key)) return Promise.resolve(false);
     try {
       return this.#bound(this.store.has!(key));
     } catch (error) {
@@ -138,14 +155,18 @@ export class LayerRuntime<K, V> {
 
   /** The store's atomic swap (the store has it): writes the value and answers the one it replaced. */
   getSet(key: K, value: V, ttl: number | undefined): Promise<V | undefined> {
+    if (this.#writes !== undefined) return this.#ordered([key], () => this.store.getSet!(key, value, ttl));
     try {
-      return this.#bound(this.store.getSet!(key, value, ttl));
+      return toPromise(this.store.getSet!(key, value, ttl));
     } catch (error) {
       return Promise.reject(error);
     }
   }
 
-  /** Empties the layer (the store has clear). */
+  /**
+   * Empties the layer (the store has clear). Not ordered with the key writes that timed out and may
+   * still land: such a write carries a value no older than the clear (a backfill or a write of the key).
+   */
   clear(): Promise<void> {
     try {
       return this.#bound(this.store.clear!());
@@ -201,6 +222,34 @@ export class LayerRuntime<K, V> {
     if (this.#deadlines === undefined) return promise;
     return this.#deadlines.bound(promise, this.#onTimeout);
   }
+
+  /**
+   * A write of these keys to a layer with a timeout (every write of such a layer goes through here): sent
+   * in the keys' order of writes, and bounded by the deadline, counted from now.
+   */
+  #ordered<T>(keys: readonly K[], send: () => T | PromiseLike<T>): Promise<T> {
+    const write = this.#writes!.issue(keys, send, this.primary ? this.#reportLate : undefined);
+    return this.#deadlines!.bound(write.landed as Promise<T>, this.#onTimeout, write);
+  }
+
+  readonly #reportLate = (keys: readonly K[]): void => this.onLateWrite?.(keys);
+
+  /** A cache layer's value for the key is unknown while a write of it that timed out has not settled. */
+  #unknown(key: K): boolean {
+    return this.#writes !== undefined && !this.primary && this.#writes.late(key);
+  }
+
+  #unknownPositions(keys: readonly K[]): number[] | undefined {
+    return this.#writes === undefined || this.primary ? undefined : this.#writes.latePositions(keys);
+  }
+}
+
+/** A batch answer with the keys at `positions` turned into misses (a copy; a malformed answer as is). */
+function asMisses<T>(values: Array<T | undefined>, positions: number[]): Array<T | undefined> {
+  if (!Array.isArray(values)) return values;
+  const copy = values.slice();
+  for (const position of positions) if (position < copy.length) copy[position] = undefined;
+  return copy;
 }
 
 function toPromise<T>(result: T | PromiseLike<T>): Promise<T> {

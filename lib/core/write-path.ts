@@ -38,6 +38,13 @@ export class WritePath<K, V> {
   constructor(stack: LayerStack<K, V>, changes: ChangeCallbacks<K, V>) {
     this.#stack = stack;
     this.#changes = changes;
+    // A primary write that timed out was reported as failed and left the caches alone; when it lands
+    // after all, the caches may hold the value it replaced: drop their copies, as a write of the key.
+    if (stack.primary && stack.caches.length > 0) {
+      stack.primary.onLateWrite = (keys) => {
+        for (const key of keys) void this.#dropCopies(key, stack.caches, 'layer');
+      };
+    }
   }
 
   /**
@@ -191,7 +198,12 @@ export class WritePath<K, V> {
   }
 
   /** Another instance wrote the key: drop our local copies and every backfill of it in flight. */
-  async invalidateLocal(key: K): Promise<void> {
+  invalidateLocal(key: K): Promise<void> {
+    return this.#dropCopies(key, this.#stack.locals, 'bus');
+  }
+
+  /** Deletes the key from `layers`, fenced like a write: no backfill that overlapped it lands after it. */
+  async #dropCopies(key: K, layers: LayerRuntime<K, V>[], kind: 'bus' | 'layer'): Promise<void> {
     const stack = this.#stack;
     const flight = stack.flights.open(key);
     flight.writing++;
@@ -200,10 +212,10 @@ export class WritePath<K, V> {
     try {
       if (readerWrites.length > 0) await Promise.allSettled(readerWrites);
       await Promise.all(
-        stack.locals.map((layer) =>
+        layers.map((layer) =>
           layer.delete(key).catch((error: unknown) => {
             layer.errors++;
-            stack.reportError(error, { kind: 'bus', layerName: layer.name });
+            stack.reportError(error, { kind, layerName: layer.name });
           }),
         ),
       );

@@ -8,6 +8,11 @@ const RECOVERY_RETRY_MS = 1000;
  * ioredis reports it ready and `recover` (if any) succeeded: in between, a command is refused at once
  * rather than queued. Before the first connection completes it is open, so that the first commands wait
  * for the connection (bounded by ioredis's connectTimeout) instead of failing.
+ *
+ * Writes may go out earlier than reads: as soon as the new connection is ready, while `recover` runs.
+ * Redis runs the commands of one connection in order, and `recover` sends its first commands when the
+ * connection becomes ready, so a write sent then lands after them. Refusing it instead would leave its
+ * key holding an older value that `recover`, already under way, no longer knows about.
  */
 export class ConnectionGate {
   #open: boolean;
@@ -32,8 +37,14 @@ export class ConnectionGate {
     if (watchErrors) client.on('error', this.#onError);
   }
 
+  /** Whether reads (and every other command) may be sent. */
   get open(): boolean {
     return this.#open;
+  }
+
+  /** Whether writes may be sent: the gate is open, or the connection is ready and `recover` is running. */
+  get writable(): boolean {
+    return this.#open || (this.#client.status === 'ready' && !this.#detached);
   }
 
   /** The error to reject with while the gate is closed. */

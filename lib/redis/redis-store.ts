@@ -85,7 +85,7 @@ export class RedisStore<V> implements Store<string, V> {
   set(key: string, value: V, ttl?: number): Promise<void> {
     try {
       const args = this.#setArgs('set', key, value, ttl);
-      if (!this.#gate.open) return this.#refuseWrite([args[0]]);
+      if (!this.#gate.writable) return this.#refuseWrite([args[0]]);
       const written =
         args.length === 2
           ? this.#client.set(args[0], args[1])
@@ -99,7 +99,7 @@ export class RedisStore<V> implements Store<string, V> {
   delete(key: string): Promise<void> {
     if (typeof key !== 'string') return Promise.reject(keyError('delete', key));
     const name = this.#namespace + key;
-    if (!this.#gate.open) return this.#refuseWrite([name]);
+    if (!this.#gate.writable) return this.#refuseWrite([name]);
     return this.#tracked(this.#client.del(name), [name]);
   }
 
@@ -119,7 +119,7 @@ export class RedisStore<V> implements Store<string, V> {
     if (entries.length === 0) return;
     const commands = entries.map((entry) => this.#setArgs('setMany', entry.key, entry.value, entry.ttl));
     const names = commands.map((args) => args[0]);
-    if (!this.#gate.open) return this.#refuseWrite(names);
+    if (!this.#gate.writable) return this.#refuseWrite(names);
     const written = this.#client
       .multi(commands.map((args) => ['set', ...args]))
       .exec()
@@ -134,7 +134,7 @@ export class RedisStore<V> implements Store<string, V> {
   async deleteMany(keys: readonly string[]): Promise<void> {
     const names = this.#keys('deleteMany', keys);
     if (names.length === 0) return;
-    if (!this.#gate.open) return this.#refuseWrite(names);
+    if (!this.#gate.writable) return this.#refuseWrite(names);
     return this.#tracked(this.#client.del(...names), names);
   }
 

@@ -44,7 +44,10 @@ export class UnsureKeys {
     for (let i = 0; i < keys.length; i += DELETE_CHUNK) {
       const chunk = keys.slice(i, i + DELETE_CHUNK);
       await client.del(...chunk);
-      // A write refused during the repair wrote nothing, so after the DEL its key is absent too.
+      // Writes go out during the repair (see ConnectionGate), on this same connection: one sent before
+      // this DEL is deleted by it, one sent after lands after it. Once it succeeded, no key of the chunk
+      // holds a value from before the outage. A write that failed meanwhile wrote nothing (a server
+      // error), or failed with the connection, and then so did this DEL: its keys stay to repair.
       for (const key of chunk) this.#keys.delete(key);
     }
   }

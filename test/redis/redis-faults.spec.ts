@@ -1,5 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { Redis } from 'ioredis';
 import { randomUUID } from 'node:crypto';
+import { once } from 'node:events';
 import { setTimeout as sleep } from 'node:timers/promises';
 import {
   DelegatedStore,
@@ -253,6 +255,59 @@ describe('a Redis layer when Redis fails', () => {
     expect(await reader.get('k')).toBeUndefined();
     expect(await redis.get('k')).toBeUndefined();
     await Promise.all([redis.close(), reader.close()]);
+  });
+
+  // Issue 12: a write refused while the store was repairing after a reconnection was added to the keys
+  // to repair, but that repair had already taken its list: the key kept its old value in Redis, served
+  // once the gate opened, until the next reconnection.
+  it('a write issued while the store repairs after a reconnection is not lost, and no old value is served', async () => {
+    const prefix = `recovering-${randomUUID()}`;
+    const redis = new RedisStore<string>({ url: server.url, prefix });
+    const admin = new Redis(server.url);
+    try {
+      await Promise.all([redis.set('a', 'old'), redis.set('d', 'old'), redis.set('b', 'old')]);
+      const id = Number(await redis.client.client('ID'));
+      // While the connection is down, a write is refused: 'b' is a key to repair on reconnection.
+      const dropped = once(redis.client, 'close').then(() => redis.set('b', 'new').catch((e: unknown) => e));
+      // Write commands wait from now on: the repair's DEL will be held until UNPAUSE.
+      await admin.call('CLIENT', 'PAUSE', '10000', 'WRITE');
+      await admin.call('CLIENT', 'KILL', 'ID', String(id));
+      expect(await dropped).toBeInstanceOf(RedisUnavailableError);
+      await once(redis.client, 'ready'); // reconnected: the repair of 'b' is under way, and held
+      const writes = [
+        redis.set('a', 'new').then(
+          () => 'ok',
+          (e: unknown) => e,
+        ),
+        redis.delete('d').then(
+          () => 'ok',
+          (e: unknown) => e,
+        ),
+      ];
+      await expect(redis.get('a')).rejects.toBeInstanceOf(RedisUnavailableError); // reads wait for the repair
+      await admin.call('CLIENT', 'UNPAUSE');
+      const outcomes = await Promise.all(writes);
+      let a: string | undefined;
+      for (let i = 0; i < 200; i++) {
+        const read = await redis.get('a').then(
+          (value) => ({ value }),
+          (e: unknown) => e,
+        );
+        if (!(read instanceof RedisUnavailableError)) {
+          a = (read as { value: string | undefined }).value;
+          break;
+        }
+        await sleep(10);
+      }
+      expect(a).toBe('new'); // before the fix: 'old', until the next reconnection
+      expect(await redis.get('d')).toBeUndefined(); // before the fix: 'old'
+      expect(await redis.get('b')).toBeUndefined(); // repaired: its refused write may have been 'new'
+      expect(outcomes).toEqual(['ok', 'ok']); // before the fix: both refused
+    } finally {
+      await admin.call('CLIENT', 'UNPAUSE').catch(() => {});
+      admin.disconnect();
+      await redis.close();
+    }
   });
 
   it('a primary layer that times out rejects the read with LayerTimeoutError', async () => {

@@ -25,10 +25,18 @@ export class ControlledStore implements Store<string, string> {
   readonly #holds: Array<{ method: Method; key: string; gate: Gate }> = [];
   readonly #failing = new Set<string>();
   getSync?: (key: string) => string | undefined;
+  getMany?: (keys: readonly string[]) => Promise<Array<string | undefined>>;
 
-  constructor(entries: Record<string, string> = {}, options: { sync?: boolean } = {}) {
+  /** `sync`: with getSync; `batch`: with getMany (reads the map when called, answers at once). */
+  constructor(entries: Record<string, string> = {}, options: { sync?: boolean; batch?: boolean } = {}) {
     for (const [key, value] of Object.entries(entries)) this.data.set(key, value);
     if (options.sync) this.getSync = (key) => this.data.get(key);
+    if (options.batch) {
+      this.getMany = async (keys) => {
+        this.calls.push(`getMany(${keys.join(',')})`);
+        return keys.map((key) => this.data.get(key));
+      };
+    }
   }
 
   hold(method: Method, key: string): Gate {
