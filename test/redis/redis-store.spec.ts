@@ -1,11 +1,12 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { randomUUID } from 'node:crypto';
-import { Cluster, Redis } from 'ioredis';
+import { Redis, type Cluster } from 'ioredis';
 import { ConfigurationError } from '../../lib/index.js';
 import { RedisStore, type RedisStoreOptions } from '../../lib/redis/index.js';
 import { describeWithRedis, REDIS_URL } from '../support/services.js';
 import { PasswordProtectedRedis, ScratchRedis } from '../support/redis-server.js';
 import {
+  connectedCluster,
   deleteMatching,
   describeWithCluster,
   releaseTestCluster,
@@ -31,21 +32,21 @@ async function collect<T>(iterable: AsyncIterable<T>): Promise<T[]> {
 interface Target {
   name: string;
   describe: (name: string, fn: () => void) => void;
-  connect(): Promise<{ options: RedisStoreOptions; client(): Redis | Cluster }>;
+  connect(): Promise<{ options: RedisStoreOptions; client(): Promise<Redis | Cluster> }>;
 }
 
 const targets: Target[] = [
   {
     name: 'a single Redis',
     describe: describeWithRedis,
-    connect: async () => ({ options: { url: REDIS_URL }, client: () => new Redis(REDIS_URL) }),
+    connect: async () => ({ options: { url: REDIS_URL }, client: async () => new Redis(REDIS_URL) }),
   },
   {
     name: 'a Redis Cluster',
     describe: describeWithCluster,
     connect: async () => {
       const nodes = await testClusterNodes();
-      return { options: { cluster: { nodes } }, client: () => new Cluster(nodes) };
+      return { options: { cluster: { nodes } }, client: () => connectedCluster(nodes) };
     },
   },
 ];
@@ -66,7 +67,7 @@ for (const target of targets) {
 
     let raw: Redis | Cluster;
     let reach: RedisStoreOptions;
-    let newClient: () => Redis | Cluster;
+    let newClient: () => Promise<Redis | Cluster>;
     let prefix: string;
     const stores: RedisStore<unknown>[] = [];
     const open = (name = prefix) => {
@@ -79,7 +80,7 @@ for (const target of targets) {
       const connection = await target.connect();
       reach = connection.options;
       newClient = connection.client;
-      raw = newClient();
+      raw = await newClient();
       prefix = `redis-store-${randomUUID()}`;
     });
     afterAll(async () => {
@@ -379,7 +380,7 @@ for (const target of targets) {
         await owned.close();
         expect(owned.client.status).toBe('end');
 
-        const client = newClient();
+        const client = await newClient();
         const borrowed = new RedisStore<string>({ client, prefix });
         await borrowed.set('borrowed', 'B');
         await borrowed.close();

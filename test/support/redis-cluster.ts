@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { Cluster, Redis } from 'ioredis';
+import { Cluster, Redis, type ClusterOptions } from 'ioredis';
 import { ScratchRedis } from './redis-server.js';
 
 const run = promisify(execFile);
@@ -259,4 +259,17 @@ export async function deleteMatching(client: Redis | Cluster, pattern: string): 
       cursor = next;
     } while (cursor !== '0');
   }
+}
+
+/** A Cluster client for a test's own checks, once it knows the slots (a client quit while it connects lingers). */
+export async function connectedCluster(
+  nodes: ClusterNodeAddress[],
+  options?: ClusterOptions,
+): Promise<Cluster> {
+  const cluster = new Cluster(nodes, options);
+  await new Promise<void>((resolve, reject) => {
+    cluster.once('ready', resolve);
+    cluster.once('end', () => reject(new Error('the test cluster client could not connect')));
+  });
+  return cluster;
 }
