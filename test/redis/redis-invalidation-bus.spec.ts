@@ -481,9 +481,13 @@ describeWithCluster('RedisInvalidationBus on a Redis Cluster', () => {
     const a = instance();
     const b = instance();
     // The store subscribed when it was built; this resolves once Redis confirmed that subscription.
-    await Promise.all([a.bus.subscribe(() => {}), b.bus.subscribe(() => {})]);
+    const delivered: string[][] = [];
+    await Promise.all([a.bus.subscribe(() => {}), b.bus.subscribe((keys) => delivered.push(keys))]);
     await a.store.set('user:1', 'v1');
-    await eventually(async () => expect(await b.store.get('user:1')).toBe('v1'), 2000);
+    // B's read must not overlap the invalidation of that first write, which would (rightly) drop its backfill.
+    await eventually(() => expect(delivered).toEqual([['user:1']]), 2000);
+    await flush();
+    expect(await b.store.get('user:1')).toBe('v1');
     await b.store.drain();
     expect(await b.memory.get('user:1')).toBe('v1');
     await a.store.set('user:1', 'v2');

@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Cluster, Redis, type ClusterOptions } from 'ioredis';
-import { ScratchRedis } from './redis-server.js';
+import { freePort, ScratchRedis } from './redis-server.js';
 
 const run = promisify(execFile);
 
@@ -44,10 +44,12 @@ export class ScratchCluster {
     const cluster = new ScratchCluster(servers, dir);
     try {
       const started = await Promise.allSettled(
-        Array.from({ length: masters * (1 + replicas) }, (_, i) =>
+        Array.from({ length: masters * (1 + replicas) }, async (_, i) =>
           ScratchRedis.start([
             ...['--cluster-enabled', 'yes', '--cluster-config-file', join(dir, `nodes-${i}.conf`)],
             ...['--dir', dir, '--cluster-node-timeout', String(nodeTimeout)],
+            // The cluster bus listens on port + 10000 unless told otherwise, which may be taken or > 65535.
+            ...['--cluster-port', String(await freePort())],
           ]),
         ),
       );
