@@ -1,8 +1,7 @@
 import type { Cluster, Redis } from 'ioredis';
 import { scanNode, type KeyCommands, type SetCommand, type WriteFailure } from './key-commands.js';
+import { sendPipeline, type SlotCommand } from './cluster-pipeline.js';
 import { planBySlot } from './slot-plan.js';
-
-type PipelineResults = Array<[error: Error | null, result: unknown]> | null;
 
 /**
  * The multi-key commands on a Redis Cluster, where one command may only touch keys of one hash slot:
@@ -19,17 +18,20 @@ export class ClusterCommands implements KeyCommands {
   async mget(names: readonly string[]): Promise<Array<string | null>> {
     const values = new Array<string | null>(names.length);
     const { nodes, alone } = planBySlot(this.cluster, names, this.keyPrefix);
-    const sent: Array<Promise<void>> = nodes.map((slots) => {
-      const pipeline = this.cluster.pipeline();
-      for (const indexes of slots) pipeline.mget(indexes.map((i) => names[i]));
-      return pipeline.exec().then((results: PipelineResults) => {
-        for (let s = 0; s < slots.length; s++) {
-          const [error, found] = resultAt(results, s);
-          if (error) throw error;
-          const indexes = slots[s];
-          for (let j = 0; j < indexes.length; j++) values[indexes[j]] = (found as Array<string | null>)[j];
-        }
-      });
+    const sent: Array<Promise<void>> = nodes.map(async (slots) => {
+      const results = await sendPipeline(
+        this.cluster,
+        slots.map((indexes) => {
+          const slotNames = indexes.map((i) => names[i]);
+          return { add: (pipeline) => pipeline.mget(slotNames), alone: () => this.cluster.mget(slotNames) };
+        }),
+      );
+      for (let s = 0; s < slots.length; s++) {
+        const [error, found] = results[s];
+        if (error) throw error;
+        const indexes = slots[s];
+        for (let j = 0; j < indexes.length; j++) values[indexes[j]] = (found as Array<string | null>)[j];
+      }
     });
     for (const i of alone) sent.push(this.cluster.get(names[i]).then((found) => void (values[i] = found)));
     await Promise.all(sent);
@@ -39,69 +41,95 @@ export class ClusterCommands implements KeyCommands {
   /** One SET per key, pipelined per node: each key is written or reported in doubt on its own. */
   async setMany(commands: readonly SetCommand[]): Promise<WriteFailure | undefined> {
     const names = commands.map((args) => args[0]);
-    return this.#write(names, (pipeline, indexes) => {
-      for (const i of indexes) {
+    return this.#write(names, (slots) =>
+      slots.flat().map((i) => {
         const args = commands[i];
-        if (args.length === 2) pipeline.set(args[0], args[1]);
-        else pipeline.set(args[0], args[1], args[2], args[3]);
-      }
-      return indexes.map((i) => [i]);
-    });
+        return {
+          indexes: [i],
+          add: (pipeline) =>
+            args.length === 2
+              ? pipeline.set(args[0], args[1])
+              : pipeline.set(args[0], args[1], args[2], args[3]),
+          alone: () =>
+            args.length === 2
+              ? this.cluster.set(args[0], args[1])
+              : this.cluster.set(args[0], args[1], args[2], args[3]),
+        };
+      }),
+    );
   }
 
   /** One DEL (or UNLINK) per slot, pipelined per node. */
   deleteMany(names: readonly string[], command: 'del' | 'unlink' = 'del'): Promise<WriteFailure | undefined> {
-    return this.#write(names, (pipeline, indexes, slots) => {
-      for (const slot of slots) pipeline[command](...slot.map((i) => names[i]));
-      return slots;
-    });
+    return this.#write(names, (slots) =>
+      slots.map((indexes) => {
+        const slotNames = indexes.map((i) => names[i]);
+        return {
+          indexes,
+          add: (pipeline) => pipeline[command](...slotNames),
+          alone: () => this.cluster[command](...slotNames),
+        };
+      }),
+    );
   }
 
   /** SCAN of every master in turn (a key is on exactly one, but may move during a resharding). */
-  async *scan(pattern: string, count: number): AsyncIterable<string[]> {
+  async *scan(pattern: string, count: number, onError?: (error: unknown) => void): AsyncIterable<string[]> {
     await whenReady(this.cluster);
-    const masters = this.cluster.nodes('master');
-    if (masters.length === 0) throw new Error('RedisStore: the Redis Cluster has no known master');
-    for (const master of masters) yield* scanNode(master as Redis, pattern, count, this.keyPrefix);
+    // A scan must reach every master of the current topology: not of a slot table that predates a failover.
+    await new Promise<void>((resolve) => this.cluster.refreshSlotsCache(() => resolve()));
+    for (const master of this.#masters()) {
+      try {
+        if (typeof master === 'string') throw new Error(`RedisStore: no connection to the master ${master}`);
+        yield* scanNode(master, pattern, count, this.keyPrefix);
+      } catch (error) {
+        if (onError === undefined) throw error;
+        onError(error);
+      }
+    }
   }
 
   /**
-   * Sends, per node, one pipeline that `add` fills; `add` returns the key indexes that each of its
-   * commands wrote. The keys of a command that failed (or of a node whose pipeline failed) are in doubt.
+   * The connection to every master that serves slots, from the slot table: a master whose connection
+   * ioredis dropped (it is down) still holds keys, so it appears, as its address, rather than being
+   * skipped without a word.
+   */
+  #masters(): Array<Redis | string> {
+    const owners = new Set<string>();
+    for (const nodes of this.cluster.slots) if (nodes !== undefined && nodes.length > 0) owners.add(nodes[0]);
+    if (owners.size === 0) throw new Error('RedisStore: the Redis Cluster has no known master');
+    const connections = new Map(
+      this.cluster.nodes('all').map((node) => [`${node.options.host}:${node.options.port}`, node]),
+    );
+    return [...owners].map((owner) => connections.get(owner) ?? owner);
+  }
+
+  /**
+   * Sends, per node, one pipeline of the commands that `commandsOf` makes for its slots (each command
+   * says which key indexes it writes). The keys of a command that failed are in doubt.
    */
   async #write(
     names: readonly string[],
-    add: (pipeline: ReturnType<Cluster['pipeline']>, indexes: number[], slots: number[][]) => number[][],
+    commandsOf: (slots: number[][]) => Array<SlotCommand & { indexes: number[] }>,
   ): Promise<WriteFailure | undefined> {
     const { nodes, alone } = planBySlot(this.cluster, names, this.keyPrefix);
     for (const i of alone) nodes.push([[i]]);
     const failed: string[] = [];
     let firstError: unknown;
-    const fail = (indexes: readonly number[], error: unknown) => {
-      firstError ??= error;
-      for (const i of indexes) failed.push(names[i]);
-    };
     await Promise.all(
       nodes.map(async (slots) => {
-        const pipeline = this.cluster.pipeline();
-        const written = add(pipeline, slots.flat(), slots);
-        try {
-          const results: PipelineResults = await pipeline.exec();
-          for (let c = 0; c < written.length; c++) {
-            const [error] = resultAt(results, c);
-            if (error) fail(written[c], error);
-          }
-        } catch (error) {
-          fail(written.flat(), error);
+        const commands = commandsOf(slots);
+        const results = await sendPipeline(this.cluster, commands);
+        for (let c = 0; c < commands.length; c++) {
+          const [error] = results[c];
+          if (!error) continue;
+          firstError ??= error;
+          for (const i of commands[c].indexes) failed.push(names[i]);
         }
       }),
     );
     return failed.length === 0 ? undefined : { names: failed, error: firstError };
   }
-}
-
-function resultAt(results: PipelineResults, index: number): [error: Error | null, result: unknown] {
-  return results?.[index] ?? [new Error('RedisStore: the pipeline was aborted'), undefined];
 }
 
 /** Resolves once the cluster is connected (a SCAN needs its list of masters); rejects if it is not connecting. */

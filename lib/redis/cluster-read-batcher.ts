@@ -2,13 +2,12 @@ import type { Cluster } from 'ioredis';
 import { redactCommand } from './redis-errors.js';
 import type { Reads } from './read-batcher.js';
 import { planBySlot } from './slot-plan.js';
+import { sendPipeline, type Pipeline } from './cluster-pipeline.js';
 
 interface Waiter {
   resolve(raw: string | null): void;
   reject(error: unknown): void;
 }
-
-type PipelineResults = Array<[error: Error | null, result: unknown]> | null;
 
 /**
  * ReadBatcher for a Redis Cluster: the single-key reads issued together go out as one MGET per hash
@@ -47,30 +46,26 @@ export class ClusterReadBatcher implements Reads {
     }
     const { nodes, alone } = planBySlot(this.#cluster, names, this.keyPrefix);
     for (const slots of nodes) {
-      const pipeline = this.#cluster.pipeline();
-      for (const indexes of slots) pipeline.mget(indexes.map((i) => names[i]));
-      pipeline.exec().then(
-        (results: PipelineResults) => {
-          for (let s = 0; s < slots.length; s++) {
-            const [error, found] = results?.[s] ?? [
-              new Error('RedisStore: the pipeline was aborted'),
-              undefined,
-            ];
-            const indexes = slots[s];
-            if (error) {
-              const redacted = redactCommand(error);
-              for (const i of indexes) waiters[i].reject(redacted);
-            } else {
-              for (let j = 0; j < indexes.length; j++)
-                waiters[indexes[j]].resolve((found as Array<string | null>)[j]);
-            }
+      const commands = slots.map((indexes) => {
+        const slotNames = indexes.map((i) => names[i]);
+        return {
+          add: (pipeline: Pipeline) => pipeline.mget(slotNames),
+          alone: () => this.#cluster.mget(slotNames),
+        };
+      });
+      void sendPipeline(this.#cluster, commands).then((results) => {
+        for (let s = 0; s < slots.length; s++) {
+          const [error, found] = results[s];
+          const indexes = slots[s];
+          if (error) {
+            const redacted = redactCommand(error);
+            for (const i of indexes) waiters[i].reject(redacted);
+          } else {
+            for (let j = 0; j < indexes.length; j++)
+              waiters[indexes[j]].resolve((found as Array<string | null>)[j]);
           }
-        },
-        (error: unknown) => {
-          const redacted = redactCommand(error);
-          for (const indexes of slots) for (const i of indexes) waiters[i].reject(redacted);
-        },
-      );
+        }
+      });
     }
     for (const i of alone) {
       this.#cluster

@@ -20,8 +20,12 @@ export interface KeyCommands {
   setMany(commands: readonly SetCommand[]): Promise<WriteFailure | undefined>;
   /** DEL, or UNLINK (the memory is freed in the background). */
   deleteMany(names: readonly string[], command?: 'del' | 'unlink'): Promise<WriteFailure | undefined>;
-  /** Every key matching `pattern`, in batches (with possible repeats, as SCAN gives them), from every master. */
-  scan(pattern: string, count: number): AsyncIterable<string[]>;
+  /**
+   * Every key matching `pattern`, in batches (with possible repeats, as SCAN gives them), from every
+   * master. A master that fails ends the scan with its error; with `onError`, the error is handed to it
+   * and the scan goes on with the next master (a clear then empties what it can reach).
+   */
+  scan(pattern: string, count: number, onError?: (error: unknown) => void): AsyncIterable<string[]>;
 }
 
 /** One Redis: MGET, one MULTI, one DEL, one SCAN loop. */
@@ -62,8 +66,13 @@ export class SingleNodeCommands implements KeyCommands {
     }
   }
 
-  async *scan(pattern: string, count: number): AsyncIterable<string[]> {
-    yield* scanNode(this.client, pattern, count, this.keyPrefix);
+  async *scan(pattern: string, count: number, onError?: (error: unknown) => void): AsyncIterable<string[]> {
+    try {
+      yield* scanNode(this.client, pattern, count, this.keyPrefix);
+    } catch (error) {
+      if (onError === undefined) throw error;
+      onError(error);
+    }
   }
 }
 

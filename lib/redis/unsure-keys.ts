@@ -90,13 +90,18 @@ export class UnsureKeys {
   }
 }
 
-/** Every key under `namespace`, by SCAN (of every master of a cluster) and UNLINK; never KEYS or FLUSHDB. */
+/**
+ * Every key under `namespace`, by SCAN (of every master of a cluster) and UNLINK; never KEYS or FLUSHDB.
+ * Rejects once every master was tried when some part failed.
+ */
 export async function clearNamespace(commands: KeyCommands, namespace: string): Promise<void> {
   const pattern = `${escapeGlob(namespace)}*`;
   let firstError: unknown;
-  for await (const names of commands.scan(pattern, DELETE_CHUNK)) {
+  const failed = (error: unknown) => void (firstError ??= error);
+  // A master that cannot be scanned (or a batch that cannot be deleted) does not stop the others.
+  for await (const names of commands.scan(pattern, DELETE_CHUNK, failed)) {
     const failure = await commands.deleteMany(names, 'unlink');
-    firstError ??= failure?.error;
+    if (failure !== undefined) failed(failure.error);
   }
   if (firstError !== undefined) throw firstError;
 }

@@ -277,7 +277,8 @@ describeWithScratchRedis('RedisStore on a Redis Cluster that changes: resharding
     const keys = Array.from({ length: 300 }, (_, i) => `k${i}`);
     await store.setMany(keys.map((key, i) => ({ key, value: i })));
     const owners = await slotOwners(raw);
-    const order = (store.client as Cluster).nodes('master').map((node) => Number(node.options.port));
+    // The store scans the masters in the order of the slots they serve.
+    const order = [...new Set([...owners.entries()].sort(([a], [b]) => a - b).map(([, port]) => port))];
     const [first, , last] = order;
     const slotOf = (key: string) => hashSlot(`reshard:${key}`);
     const moving = slotOf(keys.find((key) => owners.get(slotOf(key)) === first)!);
@@ -295,9 +296,14 @@ describeWithScratchRedis('RedisStore on a Redis Cluster that changes: resharding
     expect(moved).toBe(true);
     expect(listed.length).toBe(new Set(listed).size);
     expect([...listed].sort()).toEqual([...keys].sort());
-    // The store follows the slot to its new master.
-    const inMoved = keys.filter((key) => slotOf(key) === moving);
-    expect(await store.getMany(inMoved)).toEqual(inMoved.map((key) => keys.indexOf(key)));
+    // The store follows the slot to its new master, also in a batch where only that slot moved: ioredis
+    // answers MOVED for it alone, and the store sends that command again on its own.
+    expect(await store.getMany(keys)).toEqual(keys.map((_, i) => i));
+    expect(await Promise.all(keys.map((key) => store.get(key)))).toEqual(keys.map((_, i) => i));
+    await store.setMany(keys.map((key, i) => ({ key, value: i + 1000 })));
+    expect(await store.getMany(keys)).toEqual(keys.map((_, i) => i + 1000));
+    await store.deleteMany(keys);
+    expect(await collect(store.keys())).toEqual([]);
     await store.close();
   });
 
@@ -306,9 +312,22 @@ describeWithScratchRedis('RedisStore on a Redis Cluster that changes: resharding
     const name = 'lost:user:1';
     await store.set('user:1', 'old');
     const master = await cluster.masterOf(hashSlot(name));
+    const owners = await slotOwners(raw);
+
+    // Another store of the same cluster, to clear while that master is down.
+    const clearing = new RedisStore<number>({ cluster: { nodes: cluster.nodes }, prefix: 'clearing' });
+    const names = Array.from({ length: 200 }, (_, i) => `c${i}`);
+    await clearing.setMany(names.map((key, i) => ({ key, value: i })));
     await waitForReplicas(master.port);
+    const onDead = names.filter((key) => owners.get(hashSlot(`clearing:${key}`)) === master.port);
 
     await master.stop('SIGKILL');
+    // clear() empties the masters it can reach, then rejects for the one it cannot.
+    const cleared = await clearing.clear().then(
+      () => 'resolved',
+      (error: unknown) => error,
+    );
+    expect(cleared).toBeInstanceOf(Error);
     const write = await store.set('user:1', 'new').then(
       () => 'written',
       () => 'failed',
@@ -326,7 +345,13 @@ describeWithScratchRedis('RedisStore on a Redis Cluster that changes: resharding
     // A later write is served at once.
     await store.set('user:1', 'newer');
     expect(await store.get('user:1')).toBe('newer');
-    await store.close();
+    // The cleared store: only the keys of the dead master's slots are left (on the promoted replica).
+    const left = await clearing.getMany(names);
+    expect(names.filter((_, i) => left[i] !== undefined)).toEqual(onDead);
+    expect(onDead.length).toBeGreaterThan(0);
+    await clearing.clear();
+    expect((await clearing.getMany(names)).filter((value) => value !== undefined)).toEqual([]);
+    await Promise.all([store.close(), clearing.close()]);
   });
 });
 
