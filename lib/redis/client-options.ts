@@ -6,13 +6,13 @@ export function checkClusterOptions(owner: string, cluster: unknown): void {
   const nodes = (cluster as { nodes?: unknown } | null)?.nodes;
   if (cluster === null || typeof cluster !== 'object' || !Array.isArray(nodes) || nodes.length === 0) {
     throw new ConfigurationError(
-      `${owner}: cluster must be { nodes: [{ host, port }, ...], options? } with at least one node, got ${describe(cluster)}`,
+      `${owner}: cluster must be { nodes: [{ host, port }, ...], options? } with at least one node, got ${describeValue(cluster)}`,
     );
   }
   const options = (cluster as { options?: unknown }).options;
   if (options !== undefined && (options === null || typeof options !== 'object')) {
     throw new ConfigurationError(
-      `${owner}: cluster.options must be ioredis Cluster options, got ${describe(options)}`,
+      `${owner}: cluster.options must be ioredis Cluster options, got ${describeValue(options)}`,
     );
   }
 }
@@ -29,7 +29,7 @@ export function isClient(client: unknown): client is RedisClient {
 }
 
 /** `null`, `"text"`, `42 (number)`, `an array`, `an object`... for error messages. */
-export function describe(value: unknown): string {
+export function describeValue(value: unknown): string {
   if (value === null) return 'null';
   if (Array.isArray(value)) return 'an array';
   if (typeof value === 'string') return `${JSON.stringify(value)} (string)`;

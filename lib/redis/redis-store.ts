@@ -17,7 +17,7 @@ import { escapeGlob, SingleNodeCommands, type KeyCommands, type SetCommand } fro
 import { ReadBatcher, type Reads } from './read-batcher.js';
 import { redactCommand, redactUrl, throwRedacted } from './redis-errors.js';
 import { clearNamespace, UnsureKeys } from './unsure-keys.js';
-import { checkClusterOptions, describe, isClient } from './client-options.js';
+import { checkClusterOptions, describeValue, isClient } from './client-options.js';
 
 export interface RedisStoreOptions {
   /** `redis://[user:password@]host:port[/db]` or `rediss://` (TLS). Omitted (and no client): ioredis's default, localhost:6379. */
@@ -72,7 +72,7 @@ export class RedisStore<V> implements Store<string, V> {
   constructor(options: RedisStoreOptions = {}) {
     if (options === null || typeof options !== 'object') {
       throw new ConfigurationError(
-        `RedisStore options must be an object { url?, client?, cluster?, prefix?, redisOptions? }, got ${describe(options)}`,
+        `RedisStore options must be an object { url?, client?, cluster?, prefix?, redisOptions? }, got ${describeValue(options)}`,
       );
     }
     const { url, client, cluster, prefix, redisOptions } = options;
@@ -94,7 +94,7 @@ export class RedisStore<V> implements Store<string, V> {
     if (cluster !== undefined) checkClusterOptions('RedisStore', cluster);
     if (client !== undefined && !isClient(client)) {
       throw new ConfigurationError(
-        `RedisStore: client must be an ioredis Redis or Cluster, got ${describe(client)}`,
+        `RedisStore: client must be an ioredis Redis or Cluster, got ${describeValue(client)}`,
       );
     }
     if (prefix !== undefined && (typeof prefix !== 'string' || prefix === '' || prefix.includes(':'))) {
@@ -204,7 +204,7 @@ export class RedisStore<V> implements Store<string, V> {
    */
   async setMany(entries: ReadonlyArray<{ key: string; value: V; ttl?: number }>): Promise<void> {
     if (!Array.isArray(entries))
-      throw new TypeError(`RedisStore.setMany: entries must be an array, got ${describe(entries)}`);
+      throw new TypeError(`RedisStore.setMany: entries must be an array, got ${describeValue(entries)}`);
     if (entries.length === 0) return;
     const commands = entries.map((entry) => this.#setArgs('setMany', entry.key, entry.value, entry.ttl));
     const names = commands.map((args) => args[0]);
@@ -392,7 +392,7 @@ export class RedisStore<V> implements Store<string, V> {
 
   #keys(operation: string, keys: readonly string[]): string[] {
     if (!Array.isArray(keys))
-      throw new TypeError(`RedisStore.${operation}: keys must be an array, got ${describe(keys)}`);
+      throw new TypeError(`RedisStore.${operation}: keys must be an array, got ${describeValue(keys)}`);
     return keys.map((key) => {
       if (typeof key !== 'string') throw keyError(operation, key);
       return this.#namespace + key;
