@@ -5,6 +5,7 @@
 //   REDIS_URL=redis://host:port node bench/run.mjs   (else a scratch redis-server on a free port)
 // --baseline builds lib/ of that commit into bench/.baseline/<sha>/ and runs it as one more contender,
 // `delegated-store (<ref>)`, so that a change is measured against it in the same run.
+//   BENCH_CLUSTER_NODES=host:port,... node bench/run.mjs --only w6c   (else a scratch 3-master cluster)
 import { execFileSync, spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
@@ -28,6 +29,8 @@ const WORKLOADS = [
   // Full GCs for heap readings; no bytecode flushing, which would free code between two readings.
   { id: 'w5', script: 'w5-heap-per-entry.mjs', nodeFlags: ['--expose-gc', '--no-flush-bytecode'] },
   { id: 'w6', script: 'w6-get-many.mjs' },
+  // W6 on a Redis Cluster (BENCH_CLUSTER_NODES, else a scratch cluster of 3 masters).
+  { id: 'w6c', script: 'w6c-get-many-cluster.mjs' },
 ];
 
 const { values: args } = parseArgs({

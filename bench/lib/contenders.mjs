@@ -9,7 +9,7 @@ import { redisDriver } from 'bentocache/drivers/redis';
 import { createCache } from 'cache-manager';
 import { Cacheable, CacheableMemory, createKeyv } from 'cacheable';
 import KeyvRedis from '@keyv/redis';
-import { Redis } from 'ioredis';
+import { Cluster, Redis } from 'ioredis';
 import { Keyv } from 'keyv';
 import { Loader, RedisCache } from 'layered-loader';
 import { LRUCache } from 'lru-cache';
@@ -58,10 +58,14 @@ export function delegatedStore({
   name = 'delegated-store',
   kind = 'contender',
   build = thisBuild,
+  cluster,
+  prefix = build === thisBuild ? `${tag}ds` : `${tag}dsb`,
 }) {
   const { DelegatedStore, MemoryStore, RedisStore, withMiddlewares } = build;
-  const prefix = build === thisBuild ? `${tag}ds` : `${tag}dsb`;
-  const redis = new RedisStore({ url, prefix, redisOptions });
+  // `cluster`: the nodes of a Redis Cluster, used instead of `url`.
+  const redis = new RedisStore(
+    cluster ? { cluster: { nodes: cluster }, prefix } : { url, prefix, redisOptions },
+  );
   const options = middlewares > 0 ? [withMiddlewares(...Array(middlewares).fill(noopMiddleware))] : [];
   const store = new DelegatedStore(
     [
@@ -87,10 +91,21 @@ export function delegatedStore({
   };
 }
 
-/** layered-loader's Loader: in-memory lru-map + RedisCache (json), the README's basic example. */
-export function layeredLoader({ url, tag, l1Max = 10_000, sync = false }) {
-  const client = new Redis(url);
-  const asyncCache = new RedisCache(client, { json: true, ttlInMsecs: L2_TTL, prefix: `${tag}ll` });
+/**
+ * layered-loader's Loader: in-memory lru-map + RedisCache (json), the README's basic example. `cluster`:
+ * the nodes of a Redis Cluster, for an ioredis Cluster client instead of `url`.
+ */
+export function layeredLoader({
+  url,
+  tag,
+  l1Max = 10_000,
+  sync = false,
+  cluster,
+  prefix = `${tag}ll`,
+  name,
+}) {
+  const client = cluster ? new Cluster(cluster) : new Redis(url);
+  const asyncCache = new RedisCache(client, { json: true, ttlInMsecs: L2_TTL, prefix });
   let source; // the loader of the current getOrLoad: layered-loader takes its data source at construction
   const loader = new Loader({
     inMemoryCache: { cacheType: 'lru-map', ttlInMsecs: L1_TTL, maxItems: l1Max },
@@ -100,7 +115,7 @@ export function layeredLoader({ url, tag, l1Max = 10_000, sync = false }) {
     cacheKeyFromValueResolver: (value) => value.id,
   });
   return {
-    name: sync ? 'layered-loader (getInMemoryOnly)' : 'layered-loader',
+    name: name ?? (sync ? 'layered-loader (getInMemoryOnly)' : 'layered-loader'),
     kind: 'contender',
     // The README's "synchronous short-circuit" for hot paths: no promise when the value is in memory.
     get: sync
@@ -116,7 +131,13 @@ export function layeredLoader({ url, tag, l1Max = 10_000, sync = false }) {
       source = load;
       return loader.get(key);
     },
-    seedRedis: (entries) => inChunks(entries, 1000, (chunk) => asyncCache.setMany(chunk)),
+    // Its setMany is one MULTI, which a cluster refuses for keys of several slots: then one SET each.
+    seedRedis: (entries) =>
+      cluster && !prefix.startsWith('{')
+        ? inChunks(entries, 200, (chunk) =>
+            Promise.all(chunk.map(({ key, value }) => asyncCache.set(key, value))),
+          )
+        : inChunks(entries, 1000, (chunk) => asyncCache.setMany(chunk)),
     drain: settle,
     close: async () => {
       await asyncCache.close();

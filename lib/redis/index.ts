@@ -6,4 +6,9 @@ export {
   type RedisInvalidationBusOptions,
 } from './redis-invalidation-bus.js';
 export { RedisUnavailableError } from './redis-errors.js';
-export { FAIL_FAST_OPTIONS } from './connection.js';
+export {
+  FAIL_FAST_OPTIONS,
+  FAIL_FAST_CLUSTER_OPTIONS,
+  type RedisClient,
+  type RedisClusterConnection,
+} from './connection.js';

@@ -6,12 +6,18 @@ interface Waiter {
   reject(error: unknown): void;
 }
 
+/** Single-key reads, batched. */
+export interface Reads {
+  /** The raw text at a Redis key, `null` for a miss. */
+  read(name: string): Promise<string | null>;
+}
+
 /**
  * Sends the single-key reads issued together (in one turn of the microtask queue) as one MGET: one
  * command and one socket write instead of one each. Under concurrency this is most of the cost of a
  * read that misses the memory layer; a lone read still goes out at once, as a plain GET.
  */
-export class ReadBatcher {
+export class ReadBatcher implements Reads {
   readonly #client: Redis;
   #names: string[] = [];
   #waiters: Waiter[] = [];

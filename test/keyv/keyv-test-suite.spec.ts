@@ -3,7 +3,7 @@ import keyvTestSuite, { keyvIteratorTests } from '@keyv/test-suite';
 import { Keyv, type KeyvOptions, type KeyvStoreAdapter } from 'keyv';
 import { randomUUID } from 'node:crypto';
 import { DelegatedStore, KeyvDelegatedStore, MemoryStore, type Layer } from '../../lib/index.js';
-import { ListableRedisStore } from '../support/listable-redis-store.js';
+import { RedisStore } from '../../lib/redis/index.js';
 import { describeWithRedis, REDIS_URL } from '../support/services.js';
 import { TestStore } from '../support/test-store.js';
 
@@ -33,12 +33,12 @@ class IterableKeyv extends Keyv {
 }
 
 describeWithRedis('@keyv/test-suite against KeyvDelegatedStore', () => {
-  const redisStores: Array<ListableRedisStore<unknown>> = [];
+  const redisStores: Array<RedisStore<unknown>> = [];
   const stores: Array<DelegatedStore<string, unknown>> = [];
 
   /** MemoryStore → RedisStore on real Redis, under a prefix of the run's own; `extra` below them. */
   function layeredStore(extra: Array<Layer<string, unknown>> = []): DelegatedStore<string, unknown> {
-    const redis = new ListableRedisStore<unknown>(REDIS_URL, `keyv-suite-${randomUUID()}`);
+    const redis = new RedisStore<unknown>({ url: REDIS_URL, prefix: `keyv-suite-${randomUUID()}` });
     redisStores.push(redis);
     const store = new DelegatedStore<string, unknown>([
       { name: 'memory', store: new MemoryStore() },

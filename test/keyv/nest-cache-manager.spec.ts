@@ -8,7 +8,7 @@ import { Keyv } from 'keyv';
 import { randomUUID } from 'node:crypto';
 import request from 'supertest';
 import { DelegatedStore, DelegatedStoreModule, KeyvDelegatedStore, MemoryStore } from '../../lib/index.js';
-import { ListableRedisStore } from '../support/listable-redis-store.js';
+import { RedisStore } from '../../lib/redis/index.js';
 import { describeWithRedis, REDIS_URL } from '../support/services.js';
 import { TestStore } from '../support/test-store.js';
 
@@ -36,7 +36,7 @@ describeWithRedis('@nestjs/cache-manager 12 over KeyvDelegatedStore, memory → 
   let cache: Cache;
   let store: DelegatedStore<string, unknown>;
   const memory = new MemoryStore<string, unknown>();
-  const redis = new ListableRedisStore<unknown>(REDIS_URL, `nest-cache-manager-${randomUUID()}`);
+  const redis = new RedisStore<unknown>({ url: REDIS_URL, prefix: `nest-cache-manager-${randomUUID()}` });
   const primary = new TestStore<unknown>();
 
   beforeAll(async () => {

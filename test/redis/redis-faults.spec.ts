@@ -14,85 +14,15 @@ import { MemoryStore } from '../../lib/stores/index.js';
 import { RedisStore, RedisUnavailableError } from '../../lib/redis/index.js';
 import { ScratchRedis } from '../support/redis-server.js';
 import { TestStore } from '../support/test-store.js';
-import { nextRandom } from '../support/random.js';
+import { traffic as startTraffic } from '../support/traffic.js';
 
 const REDIS_TIMEOUT = 100;
 /** A behaviour bound, not a benchmark: a read never waits on Redis much longer than the layer's timeout. */
 const READ_BOUND = REDIS_TIMEOUT + 400;
 const KEYS = 40;
-const WORKERS = 8;
 
-interface Traffic {
-  reads: number;
-  writes: number;
-  slowest: number;
-  problems: string[];
-  /** Reads only from now on: a stale value left in a layer then shows, instead of being overwritten. */
-  readOnly(): void;
-  stop(): Promise<void>;
-}
-
-/**
- * Reads and writes on KEYS keys from WORKERS loops, checking every read: it must return a version at
- * least as new as the last write resolved before it started, and no newer than the last write started
- * before it ended (a read concurrent with writes may see any of them).
- */
-function traffic(store: DelegatedStore<string, string>): Traffic {
-  const committed = new Array<number>(KEYS).fill(1);
-  const issued = new Array<number>(KEYS).fill(1);
-  let running = true;
-  let writing = true;
-  const result: Traffic = {
-    reads: 0,
-    writes: 0,
-    slowest: 0,
-    problems: [],
-    readOnly: () => (writing = false),
-    stop: async () => {},
-  };
-  const worker = async (seed: number) => {
-    let n = seed;
-    for (let op = 1; running; op++) {
-      n = nextRandom(n);
-      const k = n % KEYS;
-      const key = `k${k}`;
-      if (writing && n % 5 === 0) {
-        const version = ++issued[k];
-        try {
-          await store.set(key, `${key}#${version}`);
-          committed[k] = Math.max(committed[k], version);
-          result.writes++;
-        } catch (error) {
-          result.problems.push(`set ${key} rejected: ${String(error)}`);
-        }
-      } else {
-        const floor = committed[k];
-        const started = performance.now();
-        try {
-          const value = await store.get(key);
-          const took = performance.now() - started;
-          result.slowest = Math.max(result.slowest, took);
-          if (took > READ_BOUND) result.problems.push(`get ${key} took ${Math.round(took)} ms`);
-          const version = Number(value?.split('#')[1]);
-          if (!(version >= floor && version <= issued[k])) {
-            result.problems.push(`get ${key} gave ${value}, expected a version in [${floor}, ${issued[k]}]`);
-          }
-          result.reads++;
-        } catch (error) {
-          result.problems.push(`get ${key} rejected: ${String(error)}`);
-        }
-      }
-      // Yield to timers now and then: the memory and in-test layers answer in microtasks only, and a
-      // loop of microtasks would starve the timers that stop the traffic.
-      if (op % 8 === 0) await new Promise((resolve) => setImmediate(resolve));
-    }
-  };
-  const workers = Array.from({ length: WORKERS }, (_, i) => worker(i + 1));
-  result.stop = async () => {
-    running = false;
-    await Promise.all(workers);
-  };
-  return result;
+function traffic(store: DelegatedStore<string, string>) {
+  return startTraffic(store, { keys: KEYS, readBound: READ_BOUND });
 }
 
 function redisHits(stats: StoreStats): number {

@@ -4,10 +4,11 @@ import { randomUUID } from 'node:crypto';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { Redis } from 'ioredis';
+import { Redis, type Cluster } from 'ioredis';
 import {
   ConfigurationError,
   DelegatedStore,
+  withErrorHandler,
   withInvalidationBus,
   type InvalidationBus,
   type Store,
@@ -16,6 +17,14 @@ import { MemoryStore } from '../../lib/stores/index.js';
 import { RedisInvalidationBus, RedisStore } from '../../lib/redis/index.js';
 import { describeWithRedis, REDIS_URL } from '../support/services.js';
 import { PasswordProtectedRedis } from '../support/redis-server.js';
+import {
+  connectedCluster,
+  deleteMatching,
+  describeWithCluster,
+  releaseTestCluster,
+  testClusterNodes,
+  type ClusterNodeAddress,
+} from '../support/redis-cluster.js';
 import { flush, gate, TestStore } from '../support/test-store.js';
 
 const run = promisify(execFile);
@@ -57,7 +66,7 @@ function observed(bus: InvalidationBus): InvalidationBus & { delivered: string[]
 describeWithRedis('RedisInvalidationBus', () => {
   const closers: Array<() => Promise<void>> = [];
   let raw: Redis;
-  let namespace: string;
+  let namespace = '';
   const unhandled: unknown[] = [];
   const onUnhandled = (reason: unknown) => unhandled.push(reason);
 
@@ -258,6 +267,88 @@ describeWithRedis('RedisInvalidationBus', () => {
     expect(() => new RedisInvalidationBus({ url: 'localhost' })).toThrow(ConfigurationError);
     expect(() => new RedisInvalidationBus({ url: REDIS_URL, channel: '' })).toThrow(/channel/);
     expect(() => new RedisInvalidationBus(undefined as never)).toThrow(ConfigurationError);
+    expect(() => new RedisInvalidationBus({} as never)).toThrow(/say where Redis is/);
+    expect(() => new RedisInvalidationBus({ url: REDIS_URL, cluster: { nodes: [] } } as never)).toThrow(
+      /not several/,
+    );
+    expect(() => new RedisInvalidationBus({ cluster: { nodes: [] } })).toThrow(/at least one node/);
+    expect(() => new RedisInvalidationBus({ client: 'redis://x' as never })).toThrow(/client must be/);
+    expect(() => new RedisInvalidationBus({ url: REDIS_URL, sharded: 'yes' as never })).toThrow(
+      /sharded must be true, false or 'auto', got "yes"/,
+    );
+  });
+
+  it('is built from a client of yours, publishes on it and leaves it open', async () => {
+    const client = new Redis(REDIS_URL);
+    const sender = new RedisInvalidationBus({ client, channel: `${namespace}:channel` });
+    const receiver = bus(`${namespace}:channel`);
+    const arrived = new Promise<string[]>((resolve) => void receiver.subscribe(resolve));
+    await receiver.subscribe(() => {});
+    await sender.publish(['from a client']);
+    expect(await arrived).toEqual(['from a client']);
+    await sender.close();
+    expect(client.status).toBe('ready');
+    expect(await client.ping()).toBe('PONG');
+    await client.quit();
+  });
+
+  describe('close() ends quietly', () => {
+    const consoleCalls: unknown[][] = [];
+    const spies: Array<{ mockRestore(): void }> = [];
+    beforeEach(() => {
+      for (const method of ['error', 'warn', 'log', 'info'] as const) {
+        spies.push(
+          jest
+            .spyOn(console, method)
+            .mockImplementation((...args: unknown[]) => void consoleCalls.push(args)),
+        );
+      }
+    });
+    afterEach(() => {
+      for (const spy of spies.splice(0)) spy.mockRestore();
+      expect(consoleCalls.splice(0)).toEqual([]);
+    });
+
+    it('right after construction', async () => {
+      for (let i = 0; i < 5; i++) {
+        await new RedisInvalidationBus({ url: REDIS_URL, channel: `${namespace}:channel` }).close();
+      }
+    });
+
+    it('right after subscribe(): the subscription settles without an error', async () => {
+      for (let i = 0; i < 5; i++) {
+        const closing = new RedisInvalidationBus({ url: REDIS_URL, channel: `${namespace}:channel` });
+        const subscribed = closing.subscribe(() => {});
+        await closing.close();
+        await expect(subscribed).resolves.toBeUndefined();
+      }
+    });
+
+    it('with a publish in flight: the publish finishes first, and is delivered', async () => {
+      const channel = `${namespace}:channel`;
+      const receiver = bus(channel);
+      const arrived = new Promise<string[]>((resolve) => void receiver.subscribe(resolve));
+      await receiver.subscribe(() => {});
+      const sender = new RedisInvalidationBus({ url: REDIS_URL, channel });
+      const published = sender.publish(['in flight']);
+      await sender.close();
+      await expect(published).resolves.toBeUndefined();
+      expect(await arrived).toEqual(['in flight']);
+    });
+
+    it('a store closed right after construction, or right after a write, reports no bus error', async () => {
+      for (const write of [false, true]) {
+        const errors: unknown[] = [];
+        const store = new DelegatedStore<string, string>(
+          [{ store: new MemoryStore<string, string>(), name: 'memory' }],
+          withInvalidationBus(new RedisInvalidationBus({ url: REDIS_URL, channel: `${namespace}:channel` })),
+          withErrorHandler((error) => errors.push(error)),
+        );
+        if (write) await store.set('k', 'v');
+        await store.close();
+        expect(errors).toEqual([]);
+      }
+    });
   });
 
   it('close() quits both connections and is idempotent', async () => {
@@ -291,5 +382,130 @@ describe('RedisInvalidationBus with a password and with TLS', () => {
     await sender.publish(['a', 'b']);
     expect(await arrived).toEqual(['a', 'b']);
     await Promise.all([sender.close(), receiver.close()]);
+  });
+});
+
+afterAll(() => releaseTestCluster());
+
+/** Subscribers of a channel on every node of a cluster: sharded (SSUBSCRIBE) and classic (SUBSCRIBE). */
+async function subscribers(cluster: Cluster, channel: string): Promise<{ sharded: number; classic: number }> {
+  let sharded = 0;
+  let classic = 0;
+  for (const node of cluster.nodes('all')) {
+    const [, shardCount] = (await node.call('PUBSUB', 'SHARDNUMSUB', channel)) as [string, number];
+    const [, count] = (await node.call('PUBSUB', 'NUMSUB', channel)) as [string, number];
+    sharded += Number(shardCount);
+    classic = Math.max(classic, Number(count)); // classic Pub/Sub is cluster-wide: each node counts its own
+  }
+  return { sharded, classic };
+}
+
+describeWithCluster('RedisInvalidationBus on a Redis Cluster', () => {
+  let nodes: ClusterNodeAddress[];
+  let raw: Cluster;
+  const prefix = `bus-cluster-${randomUUID()}`;
+  const closers: Array<() => Promise<void>> = [];
+
+  beforeAll(async () => {
+    nodes = await testClusterNodes();
+    raw = await connectedCluster(nodes);
+  });
+  afterEach(async () => {
+    await Promise.all(closers.splice(0).map((close) => close()));
+  });
+  afterAll(async () => {
+    await deleteMatching(raw, `${prefix}*`);
+    await raw.quit();
+  });
+
+  const open = (options: Partial<ConstructorParameters<typeof RedisInvalidationBus>[0]>) => {
+    const created = new RedisInvalidationBus(
+      options as ConstructorParameters<typeof RedisInvalidationBus>[0],
+    );
+    closers.push(() => created.close());
+    return created;
+  };
+
+  it('uses sharded Pub/Sub (SSUBSCRIBE, SPUBLISH) by default, and delivers', async () => {
+    const channel = `${prefix}:sharded`;
+    const sender = open({ cluster: { nodes }, channel });
+    const receiver = open({ cluster: { nodes }, channel });
+    const arrived = new Promise<string[]>((resolve) => void receiver.subscribe(resolve));
+    await Promise.all([receiver.subscribe(() => {}), sender.subscribe(() => {})]);
+    expect(await subscribers(raw, channel)).toEqual({ sharded: 2, classic: 0 });
+    // A sharded subscriber hears SPUBLISH only: the message arriving shows how it was sent.
+    await sender.publish(['user:1']);
+    expect(await arrived).toEqual(['user:1']);
+  });
+
+  it('uses classic Pub/Sub with sharded: false', async () => {
+    const channel = `${prefix}:classic`;
+    const sender = open({ cluster: { nodes }, channel, sharded: false });
+    const receiver = open({ cluster: { nodes }, channel, sharded: false });
+    const arrived = new Promise<string[]>((resolve) => void receiver.subscribe(resolve));
+    await receiver.subscribe(() => {});
+    expect(await subscribers(raw, channel)).toEqual({ sharded: 0, classic: 1 });
+    await sender.publish(['user:2']);
+    expect(await arrived).toEqual(['user:2']);
+  });
+
+  it('is built from a Cluster client of yours, and leaves it open', async () => {
+    const channel = `${prefix}:client`;
+    const client = await connectedCluster(nodes);
+    const sender = open({ client, channel });
+    const receiver = open({ cluster: { nodes }, channel });
+    const arrived = new Promise<string[]>((resolve) => void receiver.subscribe(resolve));
+    await receiver.subscribe(() => {});
+    await sender.publish(['user:3']);
+    expect(await arrived).toEqual(['user:3']);
+    await sender.close();
+    expect(client.status).toBe('ready');
+    await client.quit();
+  });
+
+  it("drops the other instance's local copy: two stores over a RedisStore on the cluster", async () => {
+    const channel = `${prefix}:stores`;
+    const instance = () => {
+      const memory = new MemoryStore<string, string>();
+      const instanceBus = open({ cluster: { nodes }, channel });
+      const store = new DelegatedStore<string, string>(
+        [
+          { store: memory, local: true, name: 'memory' },
+          { store: new RedisStore<string>({ cluster: { nodes }, prefix }), primary: true, name: 'redis' },
+        ],
+        withInvalidationBus(instanceBus),
+      );
+      closers.push(() => store.close());
+      return { store, memory, bus: instanceBus };
+    };
+    const a = instance();
+    const b = instance();
+    // The store subscribed when it was built; this resolves once Redis confirmed that subscription.
+    const delivered: string[][] = [];
+    await Promise.all([a.bus.subscribe(() => {}), b.bus.subscribe((keys) => delivered.push(keys))]);
+    await a.store.set('user:1', 'v1');
+    // B's read must not overlap the invalidation of that first write, which would (rightly) drop its backfill.
+    await eventually(() => expect(delivered).toEqual([['user:1']]), 2000);
+    await flush();
+    expect(await b.store.get('user:1')).toBe('v1');
+    await b.store.drain();
+    expect(await b.memory.get('user:1')).toBe('v1');
+    await a.store.set('user:1', 'v2');
+    await eventually(async () => expect(await b.memory.get('user:1')).toBeUndefined(), 2000);
+    expect(await b.store.get('user:1')).toBe('v2');
+  });
+
+  it('closes quietly right after construction and right after subscribe()', async () => {
+    const errors = jest.spyOn(console, 'error').mockImplementation(() => {});
+    try {
+      await new RedisInvalidationBus({ cluster: { nodes } }).close();
+      const closing = new RedisInvalidationBus({ cluster: { nodes } });
+      const subscribed = closing.subscribe(() => {});
+      await closing.close();
+      await expect(subscribed).resolves.toBeUndefined();
+      expect(errors).not.toHaveBeenCalled();
+    } finally {
+      errors.mockRestore();
+    }
   });
 });

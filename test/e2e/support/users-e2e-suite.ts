@@ -137,6 +137,21 @@ export function usersE2eSuite(database: DatabaseKind): void {
     await a.http().get('/users/10/summary').expect(404);
   });
 
+  it('DELETE /cache purges memory and Redis on every instance, and keeps the database rows', async () => {
+    await a.http().put('/users/88').send({ name: 'Hedy Lamarr', email: 'hedy@example.com' }).expect(200);
+    await a.http().get('/users/88').expect(200);
+    await a.settle();
+    await b.http().get('/users/88').expect(200);
+    await b.settle();
+    expect(await fixture.readRedis('user:88')).toBeDefined();
+    await a.http().delete('/cache').expect(204);
+    expect(await fixture.readRedis('user:88')).toBeUndefined();
+    await eventually(async () => {
+      expect((await b.http().get('/users/88').expect(200)).headers['x-cache-layer']).toBe('database');
+    });
+    expect((await a.http().get('/users/88').expect(200)).body.name).toBe('Hedy Lamarr');
+  });
+
   it('two instances: a PUT on A is seen by B, which had the user in memory', async () => {
     await a.http().put('/users/20').send({ name: 'Donald Knuth', email: 'knuth@example.com' }).expect(200);
     await b.http().get('/users/20').expect(200);

@@ -34,7 +34,7 @@ import {
   getDelegatedStoreToken,
   type Middleware,
 } from '../../../lib/index.js';
-import { ListableRedisStore } from '../../support/listable-redis-store.js';
+import { RedisStore } from '../../../lib/redis/index.js';
 import { describeWithRedis, REDIS_URL } from '../../support/services.js';
 import { TestStore, gate, type Gate } from '../../support/test-store.js';
 
@@ -189,7 +189,7 @@ describeWithRedis('DelegatedCacheInterceptor over real HTTP, memory â†’ Redis â†
   let runs: Runs;
   let store: DelegatedStore<string, unknown>;
   const memory = new MemoryStore<string, unknown>();
-  const redis = new ListableRedisStore<unknown>(REDIS_URL, `http-cache-${randomUUID()}`);
+  const redis = new RedisStore<unknown>({ url: REDIS_URL, prefix: `http-cache-${randomUUID()}` });
   const primary = new TestStore<unknown>();
 
   const http = () => request(app.getHttpServer());
