@@ -27,6 +27,7 @@ import {
   symlinkSync,
   writeFileSync,
 } from 'node:fs';
+import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -154,10 +155,25 @@ try {
   const count = (/** @type {string} */ what) =>
     Number(new RegExp(`^# ${what} (\\d+)$`, 'm').exec(tap)?.[1] ?? NaN);
   if (!(count('pass') > 0 && count('fail') === 0)) fail(`the conformance suite under node:test:\n${tap}`);
+  // 6. ioredis 6: the peer range admits it (npm would refuse the install with ERESOLVE otherwise), and the
+  //    app compiles and runs with it in place of ioredis 5.
+  const ioredis6 = JSON.parse(readFileSync(join(root, 'node_modules', 'ioredis6', 'package.json'), 'utf8'));
+  const range = pkg.peerDependencies.ioredis;
+  const semver = createRequire(import.meta.url)('semver');
+  if (!semver.satisfies(ioredis6.version, range)) {
+    fail(`the ioredis peer range ${range} does not admit ioredis ${ioredis6.version}`);
+  }
+  const ioredisLink = join(app, 'node_modules', 'ioredis');
+  rmSync(ioredisLink);
+  symlinkSync(join(root, 'node_modules', 'ioredis6'), ioredisLink, 'dir');
+  run(process.execPath, [join(app, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', 'tsconfig.json'], app);
+  const output6 = run(process.execPath, [join(app, 'dist', 'main.js')], app);
+  if (!output6.includes('scratch app: ok'))
+    fail(`the scratch app did not finish with ioredis 6:\n${output6}`);
   passed = true;
   console.log(
-    `pack test: installed, compiled and ran in a strict NodeNext app; the conformance suite under node:test: ` +
-      `${count('pass')} passed, ${count('skipped')} skipped`,
+    `pack test: installed, compiled and ran in a strict NodeNext app (with ioredis 5, then ${ioredis6.version}); ` +
+      `the conformance suite under node:test: ${count('pass')} passed, ${count('skipped')} skipped`,
   );
 } catch (error) {
   console.error(`pack test: ${/** @type {Error} */ (error).message}`);
