@@ -4,6 +4,7 @@ export {
   RedisInvalidationBus,
   DEFAULT_INVALIDATION_CHANNEL,
   type RedisInvalidationBusOptions,
+  type RedisInvalidationBusBaseOptions,
 } from './redis-invalidation-bus.js';
 export { RedisUnavailableError } from './redis-errors.js';
 export {

@@ -14,7 +14,7 @@ import { ConnectionGate } from './connection-gate.js';
 import { redactUrl, throwRedacted } from './redis-errors.js';
 import { checkClusterOptions, isClient } from './client-options.js';
 
-interface CommonBusOptions {
+export interface RedisInvalidationBusBaseOptions {
   /** The Pub/Sub channel; stores that share data must share it. Default `delegated-store:invalidation`. */
   channel?: string;
   /**
@@ -31,7 +31,7 @@ interface CommonBusOptions {
  * `{ sentinels, name }`), a Redis Cluster (`cluster: { nodes, options? }`), or a `client` of yours
  * (`Redis` or `Cluster`), which the bus publishes on and duplicates to subscribe.
  */
-export type RedisInvalidationBusOptions = CommonBusOptions &
+export type RedisInvalidationBusOptions = RedisInvalidationBusBaseOptions &
   (
     | {
         /** `redis://[user:password@]host:port[/db]` or `rediss://` (TLS). */
