@@ -108,8 +108,11 @@ export class UsersService {
     await this.responses.invalidateAll();
   }
 
-  /** The views are derived from the user: a write makes them stale. */
+  /**
+   * The views are derived from the user: a write makes them stale. They live in the cache layers only, so
+   * they are invalidated there (one fenced write of the caches), never deleted from the database.
+   */
   async #evictViews(id: string): Promise<void> {
-    await Promise.all(USER_VIEW_KINDS.map((kind) => this.store.delete(userViewKey(kind, id))));
+    await this.store.invalidate(USER_VIEW_KINDS.map((kind) => userViewKey(kind, id)));
   }
 }
