@@ -13,7 +13,7 @@ import { HttpAdapterHost, ModuleRef, Reflector } from '@nestjs/core';
 import { lastValueFrom, of, type Observable } from 'rxjs';
 import { DelegatedStore } from '../../core/delegated-store.js';
 import type { OperationOptions, ServedInfo } from '../../core/operation.js';
-import { getDelegatedStoreToken } from '../delegated-store.tokens.js';
+import { getDelegatedStoreToken, type StoreRef } from '../delegated-store.tokens.js';
 import type { DelegatedCacheKeyOption } from './delegated-cache-key.decorator.js';
 import { isTtl, type DelegatedCacheTtlOption } from './delegated-cache-ttl.decorator.js';
 import {
@@ -71,7 +71,7 @@ export class DelegatedCacheInterceptor implements NestInterceptor {
   protected readonly httpAdapterHost?: HttpAdapterHost;
 
   /** The stores found, by name (`undefined`: the default store), each resolved once. */
-  readonly #stores = new Map<string | undefined, DelegatedStore<string, unknown>>();
+  readonly #stores = new Map<StoreRef | undefined, DelegatedStore<string, unknown>>();
 
   constructor(
     protected readonly moduleRef: ModuleRef,
@@ -172,7 +172,7 @@ export class DelegatedCacheInterceptor implements NestInterceptor {
 
   /** The route's store, found once per name through Nest's DI, anywhere in the application. */
   #store(context: ExecutionContext): DelegatedStore<string, unknown> {
-    const name = this.reflector.getAllAndOverride<string | undefined>(DELEGATED_CACHE_STORE_METADATA, [
+    const name = this.reflector.getAllAndOverride<StoreRef | undefined>(DELEGATED_CACHE_STORE_METADATA, [
       context.getHandler(),
       context.getClass(),
     ]);
@@ -180,7 +180,7 @@ export class DelegatedCacheInterceptor implements NestInterceptor {
     if (store === undefined) {
       let found: unknown;
       try {
-        found = this.moduleRef.get(getDelegatedStoreToken(name), { strict: false });
+        found = this.moduleRef.get(getDelegatedStoreToken(name as string), { strict: false });
       } catch (error) {
         throw missingStoreError(name, describeRoute(context), error);
       }

@@ -1,6 +1,6 @@
 import type { ExecutionContext } from '@nestjs/common';
 import { ConfigurationError, DelegatedStoreError, describeValue } from '../../core/errors.js';
-import { describeStore } from '../delegated-store.messages.js';
+import { describeStoreRef, type StoreRef } from '../delegated-store.tokens.js';
 
 /**
  * A route handler's own failure, as it travels through the store's `getOrLoad` (so that it is told apart
@@ -26,20 +26,25 @@ export function describeRoute(context: ExecutionContext): string {
 }
 
 export function missingStoreError(
-  name: string | undefined,
+  store: StoreRef | undefined,
   route: string,
   cause: unknown,
 ): ConfigurationError {
+  const name = typeof store === 'function' ? store.name : store;
   const registration =
-    name === undefined
+    store === undefined
       ? 'DelegatedStoreModule.forRoot({ layers: [...] })'
-      : `DelegatedStoreModule.forRoot({ name: '${name}', layers: [...] })`;
+      : typeof store === 'function'
+        ? `${name}.forRoot({ layers: [...] })`
+        : `DelegatedStoreModule.forRoot({ name: '${name}', layers: [...] })`;
   const choice =
-    name === undefined
+    store === undefined
       ? ', or name a registered store with @DelegatedCacheStore(name)'
-      : `, or fix the name in @DelegatedCacheStore('${name}')`;
+      : typeof store === 'function'
+        ? ''
+        : `, or fix the name in @DelegatedCacheStore('${name}')`;
   return new ConfigurationError(
-    `DelegatedCacheInterceptor: ${describeStore(name)} is not registered in this application (route ${route}). ` +
+    `DelegatedCacheInterceptor: ${describeStoreRef(store)} is not registered in this application (route ${route}). ` +
       `Register it with ${registration}${choice}.`,
     { cause },
   );
