@@ -37,6 +37,8 @@ export class DelegatedStore<K, V> {
   readonly #writer: WritePath<K, V>;
   /** Layer 0 when it answers synchronously, while the store has no middleware and is open: `get` reads it directly. */
   #hotLayer: LayerRuntime<K, V> | undefined;
+  /** No middleware and not closing: a getOrLoad without options may take the shared plain path. */
+  #plainLoads = false;
   readonly #middlewares: Middleware<K, V>[];
   #chain: OperationFunc<K, V>;
   readonly #errorHandlers: DelegatedStoreConfig<K, V>['errorHandlers'];
@@ -130,6 +132,25 @@ export class DelegatedStore<K, V> {
   }
 
   getOrLoad(key: K, loader: Loader<K, V>, options?: OperationOptions): Promise<V | undefined> {
+    if (this.#plainLoads && options === undefined && key !== undefined && key !== null) {
+      if (typeof loader === 'function') {
+        // No middleware, no options: a layer-0 hit costs one lookup; concurrent misses share one promise.
+        const hot = this.#hotLayer;
+        if (hot !== undefined) {
+          let value: V | undefined;
+          try {
+            value = hot.store.getSync!(key);
+          } catch {
+            value = undefined;
+          }
+          if (value !== undefined) {
+            hot.hits++;
+            return Promise.resolve(value);
+          }
+        }
+        return this.#reader.getOrLoadPlain(key, loader);
+      }
+    }
     const invalid =
       this.#checkKey(key, 'getOrLoad') ??
       (typeof loader !== 'function'
@@ -275,6 +296,7 @@ export class DelegatedStore<K, V> {
   /** Drains, closes the bus and every layer store that has close(), completes backFill$. Idempotent. */
   close(): Promise<void> {
     this.#hotLayer = undefined;
+    this.#plainLoads = false;
     this.#closing ??= this.#close();
     return this.#closing;
   }
@@ -302,6 +324,7 @@ export class DelegatedStore<K, V> {
     // The hot path reads layer 0 with no freshness and no known misses to tell apart.
     const plain = sync !== undefined && !sync.needsExpiry && this.#stack.negativeTtl === undefined;
     this.#hotLayer = this.#middlewares.length === 0 && !this.#closing && plain ? sync : undefined;
+    this.#plainLoads = this.#middlewares.length === 0 && !this.#closing;
     return chain;
   }
 

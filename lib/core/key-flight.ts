@@ -51,6 +51,11 @@ export class KeyFlight<V> {
   /** The background refresh of the key in flight. */
   refresh: SharedRefresh<V> | undefined;
   /**
+   * The result of the plain getOrLoad of the key in flight (no options, no middleware): a plain caller
+   * arriving meanwhile returns it instead of joining the walk and the load one step at a time.
+   */
+  sharedGetOrLoad: Promise<V | undefined> | undefined;
+  /**
    * The last load of the key that no write has superseded, kept while the flight lives: a getOrLoad
    * whose walk missed because it read the layers before that load's write landed uses its result (or
    * its rejection) instead of calling the loader again.
@@ -90,6 +95,7 @@ export class KeyFlight<V> {
     this.settledLoad = undefined;
     this.cacheSettledLoad = undefined;
     this.refresh = undefined;
+    this.sharedGetOrLoad = undefined;
     for (const reader of this.readers) reader.stale = true;
   }
 

@@ -144,7 +144,7 @@ export class ReadPath<K, V> {
   }
 
   /** Reads the layers in order; the first value found wins and is written back above it. */
-  async #walkLayers(
+  #walkLayers(
     walk: SharedWalk<V>,
     flight: KeyFlight<V>,
     ctx: OperationContext,
@@ -155,11 +155,52 @@ export class ReadPath<K, V> {
   ): Promise<V | undefined> {
     const stack = this.#stack;
     const layers = stack.walkedLayers(cachesOnly);
+    const first = stack.syncLayer ? 1 : 0;
+    if (layers.length - first !== 1 || layers[first].index === 0) {
+      return this.#walkEach(walk, flight, ctx, key, cachesOnly, loader, ttl, layers, first);
+    }
+    // One layer left to read (layer 0 answered synchronously): one promise step, not an async loop.
+    const layer = layers[first];
+    return layer.getWithExpiry(key).then(
+      (entry) => {
+        const value = this.#usable(layer, entry?.value, entry?.expiresAt);
+        if (value === undefined) layer.misses++;
+        return this.#settle(walk, flight, ctx, key, cachesOnly, loader, ttl, layer, value, entry?.expiresAt);
+      },
+      (error: unknown) => {
+        if (!(error instanceof NotFoundError)) {
+          try {
+            stack.readFailed(layer, error, ctx.operation);
+          } catch (failure) {
+            stack.endRead(walk, flight, key);
+            throw failure;
+          }
+        } else {
+          layer.misses++;
+        }
+        return this.#settle(walk, flight, ctx, key, cachesOnly, loader, ttl, layer, undefined, undefined);
+      },
+    );
+  }
+
+  /** The walk of several layers, one at a time. */
+  async #walkEach(
+    walk: SharedWalk<V>,
+    flight: KeyFlight<V>,
+    ctx: OperationContext,
+    key: K,
+    cachesOnly: boolean,
+    loader: Loader<K, V> | undefined,
+    ttl: number | undefined,
+    layers: LayerRuntime<K, V>[],
+    first: number,
+  ): Promise<V | undefined> {
+    const stack = this.#stack;
     let found: LayerRuntime<K, V> | undefined;
     let value: V | undefined;
     let expiresAt: number | undefined;
     try {
-      for (let i = stack.syncLayer ? 1 : 0; i < layers.length; i++) {
+      for (let i = first; i < layers.length; i++) {
         if (walk.active === 0) throw walk.abortReason;
         const layer = layers[i];
         try {
@@ -178,11 +219,7 @@ export class ReadPath<K, V> {
           }
           value = undefined;
         }
-        if (value !== undefined && isKnownMiss(value) && stack.negativeTtl === undefined) value = undefined;
-        // An entry past its grace that its store still returns (a lazily expiring store) is a miss.
-        if (value !== undefined && layer.needsExpiry && expiresAt !== undefined && Date.now() >= expiresAt) {
-          value = undefined;
-        }
+        value = this.#usable(layer, value, expiresAt);
         if (value !== undefined) {
           found = layer;
           break;
@@ -193,6 +230,33 @@ export class ReadPath<K, V> {
       stack.endRead(walk, flight, key);
       throw error;
     }
+    return this.#settle(walk, flight, ctx, key, cachesOnly, loader, ttl, found, value, expiresAt);
+  }
+
+  /** The value a layer answered, or undefined when it is no value to serve (see the rules inside). */
+  #usable(layer: LayerRuntime<K, V>, value: V | undefined, expiresAt: number | undefined): V | undefined {
+    if (value === undefined) return undefined;
+    if (isKnownMiss(value) && this.#stack.negativeTtl === undefined) return undefined;
+    // An entry past its grace that its store still returns (a lazily expiring store) is a miss.
+    if (layer.needsExpiry && expiresAt !== undefined && Date.now() >= expiresAt) return undefined;
+    return value;
+  }
+
+  /** The end of a walk: what it found (in `found`, or nothing) is served, refreshed, written back. */
+  #settle(
+    walk: SharedWalk<V>,
+    flight: KeyFlight<V>,
+    ctx: OperationContext,
+    key: K,
+    cachesOnly: boolean,
+    loader: Loader<K, V> | undefined,
+    ttl: number | undefined,
+    found: LayerRuntime<K, V> | undefined,
+    value: V | undefined,
+    expiresAt: number | undefined,
+  ): V | undefined | Promise<V | undefined> {
+    const stack = this.#stack;
+    if (value === undefined) found = undefined;
     if (stack.syncLayer) stack.syncLayer.misses++;
     if (found === undefined) {
       stack.endRead(walk, flight, key);
@@ -217,11 +281,13 @@ export class ReadPath<K, V> {
           found.staleHits += walk.active;
           walk.servedInfo = STALE;
           stack.endRead(walk, flight, key);
-          const refreshed = await this.#waitForRefresh(refresh);
-          if (refreshed === undefined) return value;
-          walk.servedInfo = FRESH;
-          walk.servedName = refreshed.layerName;
-          return refreshed.value;
+          const stale = value as V;
+          return this.#waitForRefresh(refresh).then((refreshed) => {
+            if (refreshed === undefined) return stale;
+            walk.servedInfo = FRESH;
+            walk.servedName = refreshed.layerName;
+            return refreshed.value;
+          });
         }
       }
     }
@@ -346,6 +412,30 @@ export class ReadPath<K, V> {
       }
     }
     return false;
+  }
+
+  /**
+   * getOrLoad with no options and no middleware. Its promise is shared with every such caller of the key
+   * that arrives before it settles: joining its walk, then its load, would give them the same value. A
+   * write of the key ends the sharing (the flight's `overlapWrite`), so no caller that begins after a
+   * write gets a value read before it.
+   */
+  getOrLoadPlain(key: K, loader: Loader<K, V>): Promise<V | undefined> {
+    const flights = this.#stack.flights;
+    const shared = flights.find(key)?.sharedGetOrLoad;
+    if (shared !== undefined) return shared;
+    const ctx = new OpContext<K, V>('getOrLoad', undefined, {}, undefined, loader);
+    const promise = this.getOrLoad(ctx, key, loader, undefined, undefined);
+    // getOrLoad opened the key's flight before its first await; it stays open until the call settles.
+    const flight = flights.find(key);
+    if (flight !== undefined) {
+      flight.sharedGetOrLoad = promise;
+      const unshare = () => {
+        if (flight.sharedGetOrLoad === promise) flight.sharedGetOrLoad = undefined;
+      };
+      promise.then(unshare, unshare);
+    }
+    return promise;
   }
 
   /** A get; on a miss, one loader call for every concurrent caller, its result written to the caches. */

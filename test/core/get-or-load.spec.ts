@@ -66,6 +66,47 @@ describe('getOrLoad', () => {
     expect(store.stats().loads).toBe(1);
   });
 
+  it('concurrent plain callers (no options) share one call: one read of each layer, one loader call', async () => {
+    const { l0, l1, db, store } = setup();
+    const release = gate();
+    let calls = 0;
+    const loader = async () => {
+      calls++;
+      await release.promise;
+      return 'v';
+    };
+    const first = store.getOrLoad('k', loader);
+    await flush();
+    // Callers that arrive while the load is in flight, and others while its walk was.
+    const callers = [first, ...Array.from({ length: 20 }, () => store.getOrLoad('k', loader))];
+    release.open();
+    expect(await Promise.all(callers)).toEqual(Array(21).fill('v'));
+    expect([l0.count('get'), l1.count('get'), db.count('get'), calls]).toEqual([1, 1, 1, 1]);
+    // Settled: the next caller reads the layers again (and finds the written value).
+    await store.drain();
+    expect(await store.getOrLoad('k', loader)).toBe('v');
+    expect(calls).toBe(1);
+  });
+
+  it('a caller that begins after a write of the key does not share a call in flight from before it', async () => {
+    const { db, store } = setup();
+    const release = gate();
+    const first = store.getOrLoad('k', async () => {
+      await release.promise;
+      return 'old';
+    });
+    await flush();
+    await store.set('k', 'new');
+    expect(db.data.get('k')).toBe('new');
+    const second = store.getOrLoad('k', async () => 'loaded after the write');
+    release.open();
+    expect(await second).toBe('new');
+    expect(await first).toBe('old');
+    await store.drain();
+    // The load that the write overlapped wrote nothing back.
+    expect(await store.get('k')).toBe('new');
+  });
+
   it('shares the walk with concurrent gets', async () => {
     const { db, store } = setup();
     const held = db.holdNext('get');
