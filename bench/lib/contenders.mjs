@@ -1,5 +1,6 @@
 // Every contender behind one small interface, configured as its README recommends, with L1 capped at
-// `l1Max` entries and the same ttls (L1 10 min, Redis 30 min: nothing expires during a run).
+// `l1Max` entries and the same ttls (L1 10 min, Redis 30 min: nothing expires during a run), except W7's
+// expiring configurations (delegatedStoreExpiring, bentocacheGrace).
 //
 // { name, kind, get(key), set(key, value), getMany?(keys), manyInOrder, getOrLoad?(key, loader),
 //   seedRedis(entries) (writes the Redis layer only, in the contender's own format), l1Hits?(), drain(), close() }
