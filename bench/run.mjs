@@ -31,6 +31,7 @@ const WORKLOADS = [
   { id: 'w6', script: 'w6-get-many.mjs' },
   // W6 on a Redis Cluster (BENCH_CLUSTER_NODES, else a scratch cluster of 3 masters).
   { id: 'w6c', script: 'w6c-get-many-cluster.mjs' },
+  { id: 'w7', script: 'w7-hot-key-expiry.mjs' },
 ];
 
 const { values: args } = parseArgs({

@@ -1,5 +1,6 @@
 // Every contender behind one small interface, configured as its README recommends, with L1 capped at
-// `l1Max` entries and the same ttls (L1 10 min, Redis 30 min: nothing expires during a run).
+// `l1Max` entries and the same ttls (L1 10 min, Redis 30 min: nothing expires during a run), except W7's
+// expiring configurations (delegatedStoreExpiring, bentocacheGrace).
 //
 // { name, kind, get(key), set(key, value), getMany?(keys), manyInOrder, getOrLoad?(key, loader),
 //   seedRedis(entries) (writes the Redis layer only, in the contender's own format), l1Hits?(), drain(), close() }
@@ -47,12 +48,16 @@ export const BASELINE = baselineBuild ? `delegated-store (${process.env.BENCH_BA
 /**
  * DelegatedStore over [MemoryStore, RedisStore]; `middlewares` no-op middlewares in its chain;
  * `redisOptions` for RedisStore's connection (e.g. to compare with ioredis's auto-pipelining);
- * `build`: the library to use (the baseline's for `delegatedStoreBaseline`).
+ * `build`: the library to use (the baseline's for `delegatedStoreBaseline`); `l1Ttl`, `l2Ttl` the layers'
+ * ttls, and `grace` (ms, on both layers) when given (W7: see delegatedStoreExpiring).
  */
 export function delegatedStore({
   url,
   tag,
   l1Max = 10_000,
+  l1Ttl = L1_TTL,
+  l2Ttl = L2_TTL,
+  grace,
   middlewares = 0,
   redisOptions,
   name = 'delegated-store',
@@ -69,8 +74,8 @@ export function delegatedStore({
   const options = middlewares > 0 ? [withMiddlewares(...Array(middlewares).fill(noopMiddleware))] : [];
   const store = new DelegatedStore(
     [
-      { store: new MemoryStore({ max: l1Max }), ttl: L1_TTL, name: 'memory' },
-      { store: redis, ttl: L2_TTL, name: 'redis' },
+      { store: new MemoryStore({ max: l1Max }), ttl: l1Ttl, grace, name: 'memory' },
+      { store: redis, ttl: l2Ttl, grace, name: 'redis' },
     ],
     ...options,
   );
@@ -84,7 +89,7 @@ export function delegatedStore({
     manyInOrder: true,
     getOrLoad: (key, loader) => store.getOrLoad(key, loader),
     seedRedis: (entries) =>
-      inChunks(entries, 1000, (chunk) => redis.setMany(chunk.map((e) => ({ ...e, ttl: L2_TTL })))),
+      inChunks(entries, 1000, (chunk) => redis.setMany(chunk.map((e) => ({ ...e, ttl: l2Ttl })))),
     l1Hits: () => store.stats().layers[0].hits,
     drain: () => store.drain(),
     close: () => store.close(),
@@ -146,14 +151,29 @@ export function layeredLoader({
   };
 }
 
-/** bentocache: a multi-tier store, memory driver (L1) + redis driver (L2), as in its docs. No bus. */
-export function bentocache({ url, tag, l1Max = 10_000 }) {
+/**
+ * bentocache: a multi-tier store, memory driver (L1) + redis driver (L2), as in its docs. No bus.
+ * `ttl`, and `grace` / `timeout` (its soft timeout) when given, as the cache's defaults (W7: see
+ * bentocacheGrace).
+ */
+export function bentocache({
+  url,
+  tag,
+  l1Max = 10_000,
+  ttl = L2_TTL,
+  grace,
+  timeout,
+  name = 'bentocache',
+  prefix = `${tag}bc`,
+}) {
   const { hostname, port } = new URL(url);
   const connection = { host: hostname, port: Number(port) };
-  const l2 = () => redisDriver({ connection, prefix: `${tag}bc` });
+  const l2 = () => redisDriver({ connection, prefix });
   const bento = new BentoCache({
     default: 'cache',
-    ttl: L2_TTL,
+    ttl,
+    ...(grace === undefined ? {} : { grace }),
+    ...(timeout === undefined ? {} : { timeout }),
     stores: {
       cache: bentostore()
         .useL1Layer(memoryDriver({ maxItems: l1Max }))
@@ -167,7 +187,7 @@ export function bentocache({ url, tag, l1Max = 10_000 }) {
     stores: { l2: bentostore().useL2Layer(l2()) },
   });
   return {
-    name: 'bentocache',
+    name,
     kind: 'contender',
     get: (key) => bento.get({ key }),
     set: (key, value) => bento.set({ key, value }),
@@ -346,5 +366,36 @@ export function delegatedStoreAutoPipelining(options) {
     redisOptions: { enableAutoPipelining: true },
     name: 'delegated-store (ioredis auto-pipelining on)',
     kind: 'variant',
+  });
+}
+
+/**
+ * W7: delegated-store whose two layers have the same short `ttl`, and a `grace` (ms) on both when it is
+ * above 0 (stale-while-revalidate); with `grace: 0`, an expired key blocks its reader on the load.
+ */
+export function delegatedStoreExpiring(options, { ttl, grace, name, kind }) {
+  return delegatedStore({
+    ...options,
+    l1Ttl: ttl,
+    l2Ttl: ttl,
+    grace: grace > 0 ? grace : undefined,
+    name,
+    kind,
+  });
+}
+
+/**
+ * W7: bentocache with the same `ttl` and `grace` as delegatedStoreExpiring, and a soft timeout of 0 (its
+ * stale-while-revalidate: a graced value is returned at once and the factory runs in the background).
+ * bentocache's `grace` is how long an entry is kept from its write (ttl included), so it gets ttl + grace.
+ */
+export function bentocacheGrace(options, { ttl, grace }) {
+  return bentocache({
+    ...options,
+    ttl,
+    grace: ttl + grace,
+    timeout: 0,
+    name: 'bentocache (grace, timeout 0)',
+    prefix: `${options.tag}bcg`,
   });
 }
