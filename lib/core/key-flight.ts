@@ -31,6 +31,8 @@ export interface RefreshOutcome<V> {
 /** The background refresh of a stale (or nearly stale) entry, shared by every reader of the key. */
 export interface SharedRefresh<V> extends ReadTicket {
   promise: Promise<RefreshOutcome<V> | undefined>;
+  /** Whether it calls a loader when the layers below have nothing (a getOrLoad's refresh). */
+  loads: boolean;
 }
 
 /** A loader call shared by every concurrent getOrLoad of one key. */

@@ -448,6 +448,8 @@ export class ReadPath<K, V> {
     cachesOnly = false,
   ): Promise<V | undefined> {
     const stack = this.#stack;
+    const fresh = this.#freshSyncHit(key, onServed);
+    if (fresh !== undefined) return fresh;
     const flights = stack.flights;
     const flight = flights.open(key);
     // A load in flight will write the value: walking the layers now could only miss, so join it; unless
@@ -482,6 +484,19 @@ export class ReadPath<K, V> {
         onServed?.(servedBy, servedInfo);
         return cached;
       }
+      // The entry expired while a refresh that loads was in flight (it took longer than the grace left):
+      // its load is this call's load. No write of the key began since it did (a write ends it).
+      const refresh = flight.refresh;
+      if (refresh !== undefined && refresh.loads && !refresh.stale && !watch.stale) {
+        const outcome = await (ctx.signal ? raceAbort(refresh.promise, ctx.signal) : refresh.promise);
+        flights.release(key, flight);
+        if (outcome !== undefined) {
+          onServed?.(outcome.layerName, FRESH);
+          return outcome.value;
+        }
+        // It found nothing, or failed: this call reads and loads on its own.
+        return this.getOrLoad(ctx, key, loader, ttl, onServed, cachesOnly);
+      }
       load = flight.loadOf(cachesOnly) ?? flight.settledLoadOf(cachesOnly);
       // A stale load (its walk overlapped a write) is shared only with a reader that overlapped the same
       // writes: one that began before any of them finished.
@@ -492,6 +507,34 @@ export class ReadPath<K, V> {
     const loaded = ctx.signal ? await raceAbort(load.promise, ctx.signal) : await load.promise;
     onServed?.(loaded === undefined ? undefined : 'loader', FRESH);
     return loaded;
+  }
+
+  /**
+   * Layer 0's value when it is a fresh hit (no refresh due), read without opening the key's flight; else
+   * undefined, and the full path reads it again (and reports a failure).
+   */
+  #freshSyncHit(key: K, onServed: ServedCallback | undefined): V | undefined {
+    const sync = this.#stack.syncLayer;
+    if (sync === undefined) return undefined;
+    let value: V | undefined;
+    try {
+      if (sync.needsExpiry) {
+        const entry = sync.store.getSyncWithExpiry!(key);
+        if (entry === undefined || entry.expiresAt === undefined) {
+          value = entry?.value;
+        } else if (this.#freshness(sync, entry.expiresAt) === 'fresh') {
+          value = entry.value;
+        }
+      } else {
+        value = sync.store.getSync!(key);
+      }
+    } catch {
+      return undefined;
+    }
+    if (value === undefined || isKnownMiss(value)) return undefined;
+    sync.hits++;
+    onServed?.(sync.name, FRESH);
+    return value;
   }
 
   #startLoad(

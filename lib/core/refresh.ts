@@ -29,6 +29,8 @@ export class Refresher<K, V> {
   readonly #failedAt = new Map<K, number>();
   /** Refreshes in flight, which drain() and close() wait for. */
   readonly #running = new Set<Promise<unknown>>();
+  /** Refreshes started in this turn of the event loop, to begin in the next (one setImmediate for all). */
+  #queued: Array<() => void> = [];
 
   constructor(stack: LayerStack<K, V>) {
     this.#stack = stack;
@@ -60,16 +62,34 @@ export class Refresher<K, V> {
       stale: false,
       pendingWrite: undefined,
       promise: undefined!,
+      loads: loader !== undefined,
     };
     flight.refresh = refresh;
     flight.readers.add(refresh);
-    refresh.promise = this.#run(refresh, flight, ctx, key, from, cachesOnly, loader, ttl);
+    // The refresh begins in the next turn: the read that found the entry stale is served first, without
+    // paying for the refresh's reads (a Redis command is built and sent in the turn it is issued).
+    refresh.promise = this.#nextTurn().then(() =>
+      this.#run(refresh, flight, ctx, key, from, cachesOnly, loader, ttl),
+    );
     refresh.promise.catch(noop);
     const running = refresh.promise.then(noop, noop);
     this.#running.add(running);
     void running.then(() => this.#running.delete(running));
     return refresh;
   }
+
+  /** Resolves in the next turn of the event loop; every refresh started in this turn shares one setImmediate. */
+  #nextTurn(): Promise<void> {
+    return new Promise((resolve) => {
+      if (this.#queued.push(resolve) === 1) setImmediate(this.#beginQueued);
+    });
+  }
+
+  readonly #beginQueued = (): void => {
+    const queued = this.#queued;
+    this.#queued = [];
+    for (const begin of queued) begin();
+  };
 
   /** Resolves when every refresh in flight has settled (its backfill then is scheduled, or done). */
   async drain(): Promise<void> {

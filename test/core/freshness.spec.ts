@@ -116,6 +116,9 @@ describe('grace: fresh, then stale (served and refreshed once), then expired', (
     advance(TTL);
     const held = db.holdNext('getWithExpiry');
     expect(await read(store)).toEqual({ value: 'v1', layer: 'cache', stale: true });
+    // The refresh begins in the next turn of the event loop: the stale read did not pay for its reads.
+    expect(db.calls).toEqual([]);
+    await new Promise((resolve) => setImmediate(resolve));
     expect(db.calls.map((c) => c.method)).toEqual(['getWithExpiry']); // the refresh, in the background
     held.open();
     await store.drain();
@@ -216,6 +219,33 @@ describe('grace: fresh, then stale (served and refreshed once), then expired', (
     expect(await store.getOrLoad('k', loader)).toBe('loaded 1');
     await store.drain();
     expect(loads).toBe(2);
+    expect(await store.getOrLoad('k', loader)).toBe('loaded 2');
+    expect(store.stats().loads).toBe(2);
+  });
+
+  it('getOrLoad past the grace joins the refresh in flight that loads, instead of loading again', async () => {
+    const cache = new ExpiringTestStore<string>();
+    const store = new DelegatedStore<string, string>([{ store: cache, ttl: TTL, grace: GRACE }]);
+    let loads = 0;
+    let release: (() => void) | undefined;
+    const loader = async () => {
+      const n = ++loads;
+      if (n === 2) await new Promise<void>((resolve) => (release = resolve)); // the refresh's load is slow
+      return `loaded ${n}`;
+    };
+    expect(await store.getOrLoad('k', loader)).toBe('loaded 1');
+    await store.drain();
+    advance(TTL + 1);
+    expect(await store.getOrLoad('k', loader)).toBe('loaded 1'); // stale, and the refresh starts
+    await flush();
+    expect(loads).toBe(2);
+    advance(GRACE); // the refresh outlives the grace: the entry is gone
+    const late = store.getOrLoad('k', loader);
+    await flush();
+    expect(loads).toBe(2); // joined the refresh's load
+    release!();
+    expect(await late).toBe('loaded 2');
+    await store.drain();
     expect(await store.getOrLoad('k', loader)).toBe('loaded 2');
     expect(store.stats().loads).toBe(2);
   });

@@ -55,14 +55,16 @@ const flush = async () => {
   for (let i = 0; i < 10; i++) await new Promise((resolve) => setImmediate(resolve));
 };
 
-function cacheLayer(store: HeldWrites): LayerRuntime<string, string> {
-  return new LayerRuntime<string, string>({ store, timeout: TIMEOUT, name: 'cache' }, 0);
+/** `timeout`: a test that must not see a write time out (on a busy machine too) gives a long one. */
+function cacheLayer(store: HeldWrites, timeout = TIMEOUT): LayerRuntime<string, string> {
+  return new LayerRuntime<string, string>({ store, timeout, name: 'cache' }, 0);
 }
 
 describe('the order of a layer’s writes, with a timeout', () => {
   it('a batch write waits for the earlier writes of each of its keys, then goes out', async () => {
     const store = new HeldWrites();
-    const layer = cacheLayer(store);
+    // Ordered because the layer has a timeout; none must elapse here, however slow the machine.
+    const layer = cacheLayer(store, 60_000);
     const a = layer.set('a', '1', undefined);
     const b = layer.delete('b');
     const batch = layer.setMany([
