@@ -250,15 +250,14 @@ export class ReadPath<K, V> {
     }
     // The walk stays joinable until its backfill is done: a reader arriving meanwhile gets its value
     // instead of reading the layers again. A write detaches it.
-    stack.backFiller.schedule(
-      {
-        ctx,
-        entries: [{ key, value, freshUntil: freshUntilOf(found, expiresAt), ticket: walk }],
-        targets,
-        sourceLayerIndex: found.index,
-        ttl: knownMiss ? stack.negativeTtl : undefined,
-        knownMiss,
-      },
+    // An in-process target is written at once (then the walk ends here); a remote one in the background.
+    stack.backFiller.scheduleOne(
+      ctx,
+      { key, value, freshUntil: freshUntilOf(found, expiresAt), ticket: walk },
+      targets,
+      found.index,
+      knownMiss ? stack.negativeTtl : undefined,
+      knownMiss,
       () => stack.endRead(walk, flight, key),
     );
   }
