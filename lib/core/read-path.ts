@@ -117,7 +117,7 @@ export class ReadPath<K, V> {
         servedInfo: FRESH,
       };
       flight.setWalk(cachesOnly, walk);
-      flight.readers.add(walk);
+      flight.addReader(walk);
       walk.promise = this.#walkLayers(
         walk,
         flight,
@@ -367,7 +367,7 @@ export class ReadPath<K, V> {
       // Watches the walk: a write of the key that overlaps it makes the load that follows stale too.
       const watch: ReadTicket = { stale: flight.beingWritten, pendingWrite: undefined };
       const since = flight.writesDone;
-      flight.readers.add(watch);
+      flight.addReader(watch);
       let servedBy: string | undefined;
       let servedInfo = FRESH;
       let cached: V | undefined;
@@ -381,11 +381,11 @@ export class ReadPath<K, V> {
           ttl,
         );
       } catch (error) {
-        flight.readers.delete(watch);
+        flight.removeReader(watch);
         flights.release(key, flight);
         throw error;
       }
-      flight.readers.delete(watch);
+      flight.removeReader(watch);
       if (cached !== undefined || servedInfo === KNOWN_MISS_SERVED) {
         flights.release(key, flight);
         onServed?.(servedBy, servedInfo);
@@ -421,7 +421,7 @@ export class ReadPath<K, V> {
       since,
     };
     flight.setLoad(cachesOnly, load);
-    flight.readers.add(load);
+    flight.addReader(load);
     stack.loads++;
     load.promise = callLoader(loader, key).then(
       (value) => {

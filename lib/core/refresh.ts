@@ -62,7 +62,7 @@ export class Refresher<K, V> {
       promise: undefined!,
     };
     flight.refresh = refresh;
-    flight.readers.add(refresh);
+    flight.addReader(refresh);
     refresh.promise = this.#run(refresh, flight, ctx, key, from, cachesOnly, loader, ttl);
     refresh.promise.catch(noop);
     const running = refresh.promise.then(noop, noop);
