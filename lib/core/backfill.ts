@@ -36,8 +36,9 @@ export interface BackFillJob<K, V> {
 }
 
 /**
- * Writes found values back into the faster layers, in the background, and reports each write to the
- * callbacks and on `backFill$`. Stops as soon as a write of the key made the job stale.
+ * Writes found values back into the faster layers and reports each write to the callbacks and on
+ * `backFill$`: an in-process layer (whose store has `setSync`) at once, the others in the background.
+ * Stops as soon as a write of the key made the job stale.
  */
 export class BackFiller<K, V> {
   readonly callbacks: BackFillCallback<K, V>[];
@@ -68,18 +69,131 @@ export class BackFiller<K, V> {
     return this.#pending.size;
   }
 
-  /** Starts the job in the background; `onSettled` runs when it is done, whatever happened. */
+  /**
+   * Writes the job's values back. The leading targets that are written synchronously (an in-process
+   * layer: `LayerRuntime.writesSync`) are written at once, before this returns; the rest is a job in the
+   * background, in target order. `onSettled` runs when everything is done (at once when nothing was left
+   * for the background), whatever happened.
+   */
   schedule(job: BackFillJob<K, V>, onSettled: () => void): void {
+    const start = job.targets.length > 0 && job.targets[0].writesSync ? this.#writeSync(job) : 0;
+    if (start < 0 || start === job.targets.length) {
+      onSettled();
+      return;
+    }
+    this.#start(job, start, onSettled);
+  }
+
+  /**
+   * One key's backfill (a get's walk): as `schedule`, with no job object unless some target is left for
+   * the background.
+   */
+  scheduleOne(
+    ctx: OperationContext,
+    entry: BackFillEntry<K, V>,
+    targets: LayerRuntime<K, V>[],
+    sourceLayerIndex: number,
+    ttl: number | undefined,
+    knownMiss: boolean,
+    onSettled: () => void,
+  ): void {
+    let start = 0;
+    for (; start < targets.length && targets[start].writesSync; start++) {
+      if (!this.#setSync(ctx, entry, targets[start], sourceLayerIndex, ttl, knownMiss)) {
+        onSettled();
+        return;
+      }
+    }
+    if (start === targets.length) {
+      onSettled();
+      return;
+    }
+    this.#start({ ctx, entries: [entry], targets, sourceLayerIndex, ttl, knownMiss }, start, onSettled);
+  }
+
+  /** Runs the job from target `start` on, in the background (or drops it past the bound). */
+  #start(job: BackFillJob<K, V>, start: number, onSettled: () => void): void {
     if (this.#pending.size >= this.#maxPending) {
       this.dropped++;
       onSettled();
       return;
     }
-    const run = this.#run(job).finally(() => {
+    const run = this.#run(job, start).finally(() => {
       this.#pending.delete(run);
       onSettled();
     });
     this.#pending.add(run);
+  }
+
+  /**
+   * One key into an in-process layer, at once: unless a write made the read stale (dropped) or the copy
+   * would be born expired. False: nothing more is written (here or in a later layer). A failed write is
+   * reported, and the later layers are still written.
+   */
+  #setSync(
+    ctx: OperationContext,
+    entry: BackFillEntry<K, V>,
+    layer: LayerRuntime<K, V>,
+    sourceLayerIndex: number,
+    jobTtl: number | undefined,
+    knownMiss: boolean,
+  ): boolean {
+    if (entry.ticket.stale) {
+      this.dropped++;
+      return false;
+    }
+    const ttl = knownMiss
+      ? layer.writeTtl(jobTtl, entry.freshUntil, false)
+      : layer.writeTtl(jobTtl ?? layer.ttl, entry.freshUntil);
+    if (ttl !== undefined && ttl <= 0) return false;
+    try {
+      layer.setSync(entry.key, entry.value, ttl);
+    } catch (error) {
+      layer.errors++;
+      this.#reportError(error, { kind: 'backfill', layerName: layer.name, operation: ctx.operation });
+      return true;
+    }
+    if (!knownMiss) {
+      layer.backFills++;
+      this.#report(ctx, entry, layer, sourceLayerIndex);
+    }
+    return true;
+  }
+
+  /**
+   * The job's leading in-process targets, written at once, entry by entry (a callback that writes a key
+   * makes its entry stale before its turn). Returns the index of the first target left for the
+   * background, or -1 when no entry is left to write; `job.entries` keeps the entries still to write.
+   */
+  #writeSync(job: BackFillJob<K, V>): number {
+    const { ctx, targets, sourceLayerIndex, ttl, knownMiss = false } = job;
+    if (job.entries.length === 1) {
+      const entry = job.entries[0];
+      let i = 0;
+      for (; i < targets.length && targets[i].writesSync; i++) {
+        if (!this.#setSync(ctx, entry, targets[i], sourceLayerIndex, ttl, knownMiss)) return -1;
+      }
+      return i;
+    }
+    let entries = job.entries;
+    let i = 0;
+    for (; i < targets.length && targets[i].writesSync; i++) {
+      const layer = targets[i];
+      // The entries still to write after this layer: made on the first one dropped.
+      let kept: BackFillEntry<K, V>[] | undefined;
+      for (let n = 0; n < entries.length; n++) {
+        const entry = entries[n];
+        if (!this.#setSync(ctx, entry, layer, sourceLayerIndex, ttl, knownMiss)) {
+          kept ??= entries.slice(0, n);
+          continue;
+        }
+        kept?.push(entry);
+      }
+      if (kept !== undefined) entries = kept;
+      if (entries.length === 0) return -1;
+    }
+    job.entries = entries;
+    return i;
   }
 
   /** Resolves when every job scheduled before the call has settled. */
@@ -93,10 +207,12 @@ export class BackFiller<K, V> {
     this.#subject.complete();
   }
 
-  async #run(job: BackFillJob<K, V>): Promise<void> {
-    if (job.entries.length === 1) return this.#runOne(job, job.entries[0]);
+  /** The job's writes from target `start` on, each layer once the one before it settled. */
+  async #run(job: BackFillJob<K, V>, start: number): Promise<void> {
+    if (job.entries.length === 1) return this.#runOne(job, job.entries[0], start);
     let entries = job.entries;
-    for (const layer of job.targets) {
+    for (let t = start; t < job.targets.length; t++) {
+      const layer = job.targets[t];
       entries = this.#live(entries);
       if (entries.length === 0) return;
       let writes = entries.map((entry) => ({
@@ -122,9 +238,10 @@ export class BackFiller<K, V> {
   }
 
   /** The job of a single key (a get's walk, a load): the same steps without the batch's arrays. */
-  async #runOne(job: BackFillJob<K, V>, entry: BackFillEntry<K, V>): Promise<void> {
+  async #runOne(job: BackFillJob<K, V>, entry: BackFillEntry<K, V>, start: number): Promise<void> {
     const { key, value, ticket } = entry;
-    for (const layer of job.targets) {
+    for (let t = start; t < job.targets.length; t++) {
+      const layer = job.targets[t];
       if (ticket.stale) {
         this.dropped++;
         return;

@@ -50,7 +50,7 @@ export class BatchRead<K, V> {
         } else {
           const entry = new BatchEntry<K, V>(key, flight);
           flight.setWalk(cachesOnly, entry);
-          flight.readers.add(entry);
+          flight.addReader(entry);
           own.push(entry);
           reader = { entry };
         }

@@ -64,8 +64,12 @@ export class KeyFlight<V> {
    */
   settledLoad: SharedLoad<V> | undefined;
   cacheSettledLoad: SharedLoad<V> | undefined;
-  /** Readers that may still write: walks, loads and their backfills. */
-  readonly readers = new Set<ReadTicket>();
+  /**
+   * Readers that may still write (walks, loads and their backfills): the only one in a field, and a `Set`
+   * only while a second one is there, so that a read of an idle key allocates no set.
+   */
+  #reader: ReadTicket | undefined = undefined;
+  #readers: Set<ReadTicket> | undefined = undefined;
   /** Writes of this key in progress. */
   writing = 0;
   /**
@@ -98,7 +102,35 @@ export class KeyFlight<V> {
     this.cacheSettledLoad = undefined;
     this.refresh = undefined;
     this.sharedGetOrLoad = undefined;
-    for (const reader of this.readers) reader.stale = true;
+    if (this.#reader !== undefined) this.#reader.stale = true;
+    if (this.#readers !== undefined) for (const reader of this.#readers) reader.stale = true;
+  }
+
+  /** A reader that may still write: a write of the key makes it stale. */
+  addReader(reader: ReadTicket): void {
+    if (this.#readers !== undefined) {
+      this.#readers.add(reader);
+    } else if (this.#reader === undefined) {
+      this.#reader = reader;
+    } else if (this.#reader !== reader) {
+      this.#readers = new Set([this.#reader, reader]);
+      this.#reader = undefined;
+    }
+  }
+
+  /** The reader will write nothing more. */
+  removeReader(reader: ReadTicket): void {
+    if (this.#reader === reader) {
+      this.#reader = undefined;
+    } else if (this.#readers !== undefined) {
+      this.#readers.delete(reader);
+      if (this.#readers.size === 0) this.#readers = undefined;
+    }
+  }
+
+  /** Whether some reader may still write. */
+  get hasReaders(): boolean {
+    return this.#reader !== undefined || this.#readers !== undefined;
   }
 
   walkOf(cachesOnly: boolean): SharedWalk<V> | undefined {
@@ -135,7 +167,7 @@ export class KeyFlight<V> {
     if (this.load === reader) this.load = undefined;
     if (this.cacheLoad === reader) this.cacheLoad = undefined;
     if (this.refresh === reader) this.refresh = undefined;
-    this.readers.delete(reader);
+    this.removeReader(reader);
   }
 
   /**
@@ -160,7 +192,10 @@ export class KeyFlight<V> {
   /** The layer writes of the readers, which a write must wait for so that it lands after them. */
   pendingReaderWrites(): Promise<unknown>[] {
     const pending: Promise<unknown>[] = [];
-    for (const reader of this.readers) if (reader.pendingWrite) pending.push(reader.pendingWrite);
+    if (this.#reader?.pendingWrite) pending.push(this.#reader.pendingWrite);
+    if (this.#readers !== undefined) {
+      for (const reader of this.#readers) if (reader.pendingWrite) pending.push(reader.pendingWrite);
+    }
     return pending;
   }
 
@@ -171,7 +206,7 @@ export class KeyFlight<V> {
       this.load === undefined &&
       this.cacheLoad === undefined &&
       this.refresh === undefined &&
-      this.readers.size === 0 &&
+      !this.hasReaders &&
       this.writing === 0 &&
       !this.#writeLocked
     );

@@ -29,6 +29,11 @@ export class LayerRuntime<K, V> {
   readonly refreshAhead: number;
   /** Whether a read of this layer needs the entry's expiry (to tell fresh from stale). */
   readonly needsExpiry: boolean;
+  /**
+   * Whether a backfill writes this layer synchronously: its store has `setSync`, and no `timeout` orders
+   * its writes (a write of such a layer may still be in flight after its deadline).
+   */
+  readonly writesSync: boolean;
   /** `withTtlJitter`'s fraction for the writes of this layer; 0: none. */
   readonly #jitter: number;
   hits = 0;
@@ -57,6 +62,7 @@ export class LayerRuntime<K, V> {
     this.refreshAhead = layer.refreshAhead ?? 0;
     this.needsExpiry = this.grace > 0 || this.refreshAhead > 0;
     this.#jitter = this.primary ? 0 : jitter;
+    this.writesSync = typeof layer.store.setSync === 'function' && layer.timeout === undefined;
     this.#deadlines = layer.timeout === undefined ? undefined : new DeadlineQueue(layer.timeout);
     this.#writes = layer.timeout === undefined ? undefined : new WriteOrder<K>();
     this.#onTimeout = () => new LayerTimeoutError(this.name, this.timeout ?? 0);
@@ -109,6 +115,11 @@ export class LayerRuntime<K, V> {
     } catch (error) {
       return Promise.reject(error);
     }
+  }
+
+  /** The store's synchronous write (`writesSync`); throws what the store throws. */
+  setSync(key: K, value: V, ttl: number | undefined): void {
+    this.store.setSync!(key, value, ttl);
   }
 
   /** Like set, for several entries in one call (the store has setMany). */

@@ -117,7 +117,7 @@ export class ReadPath<K, V> {
         servedInfo: FRESH,
       };
       flight.setWalk(cachesOnly, walk);
-      flight.readers.add(walk);
+      flight.addReader(walk);
       walk.promise = this.#walkLayers(
         walk,
         flight,
@@ -316,15 +316,14 @@ export class ReadPath<K, V> {
     }
     // The walk stays joinable until its backfill is done: a reader arriving meanwhile gets its value
     // instead of reading the layers again. A write detaches it.
-    stack.backFiller.schedule(
-      {
-        ctx,
-        entries: [{ key, value, freshUntil: freshUntilOf(found, expiresAt), ticket: walk }],
-        targets,
-        sourceLayerIndex: found.index,
-        ttl: knownMiss ? stack.negativeTtl : undefined,
-        knownMiss,
-      },
+    // An in-process target is written at once (then the walk ends here); a remote one in the background.
+    stack.backFiller.scheduleOne(
+      ctx,
+      { key, value, freshUntil: freshUntilOf(found, expiresAt), ticket: walk },
+      targets,
+      found.index,
+      knownMiss ? stack.negativeTtl : undefined,
+      knownMiss,
       () => stack.endRead(walk, flight, key),
     );
   }
@@ -460,7 +459,7 @@ export class ReadPath<K, V> {
       // Watches the walk: a write of the key that overlaps it makes the load that follows stale too.
       const watch: ReadTicket = { stale: flight.beingWritten, pendingWrite: undefined };
       const since = flight.writesDone;
-      flight.readers.add(watch);
+      flight.addReader(watch);
       let servedBy: string | undefined;
       let servedInfo = FRESH;
       let cached: V | undefined;
@@ -474,11 +473,11 @@ export class ReadPath<K, V> {
           ttl,
         );
       } catch (error) {
-        flight.readers.delete(watch);
+        flight.removeReader(watch);
         flights.release(key, flight);
         throw error;
       }
-      flight.readers.delete(watch);
+      flight.removeReader(watch);
       if (cached !== undefined || servedInfo === KNOWN_MISS_SERVED) {
         flights.release(key, flight);
         onServed?.(servedBy, servedInfo);
@@ -555,7 +554,7 @@ export class ReadPath<K, V> {
       since,
     };
     flight.setLoad(cachesOnly, load);
-    flight.readers.add(load);
+    flight.addReader(load);
     stack.loads++;
     load.promise = callLoader(loader, key).then(
       (value) => {

@@ -65,7 +65,7 @@ export class Refresher<K, V> {
       loads: loader !== undefined,
     };
     flight.refresh = refresh;
-    flight.readers.add(refresh);
+    flight.addReader(refresh);
     // The refresh begins in the next turn: the read that found the entry stale is served first, without
     // paying for the refresh's reads (a Redis command is built and sent in the turn it is issued).
     refresh.promise = this.#nextTurn().then(() =>

@@ -19,6 +19,12 @@ export interface Store<K, V> {
   getSync?(key: K): V | undefined;
   /** getSync with the entry's expiry, for a layer 0 with grace or refreshAhead. */
   getSyncWithExpiry?(key: K): ValueWithExpiry<V> | undefined;
+  /**
+   * A synchronous write for in-process stores: what `set` does, without a promise (a throw is a failed
+   * write). A backfill writes a layer whose store has it (and that has no `timeout`) at once, during the
+   * read that found the value, instead of in the background.
+   */
+  setSync?(key: K, value: V, ttl?: number): void;
   /** Whether the store holds a live value for the key. Without it, `DelegatedStore.has` reads the value. */
   has?(key: K): Promise<boolean>;
   /** An atomic swap: writes the value and resolves the one it replaced (`undefined` for none). */

@@ -82,6 +82,11 @@ export class MemoryStore<K, V> implements Store<K, V> {
     this.#set(key, value, ttl);
   }
 
+  /** The same write, without a promise: the core backfills an in-process layer with it at once. */
+  setSync(key: K, value: V, ttl?: number): void {
+    this.#set(key, value, ttl);
+  }
+
   async delete(key: K): Promise<void> {
     this.#cache.delete(key as NonNullable<K>);
   }

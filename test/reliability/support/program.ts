@@ -37,6 +37,8 @@ export interface Config {
   batch: boolean[];
   /** Layer 0 has getSync (ignored when layer 0 is the primary). */
   sync: boolean;
+  /** With `sync`, layer 0 also has setSync: backfills write it at once. */
+  syncSet?: boolean;
   /** Per layer failure decisions (empty: the layer never fails). */
   failures: boolean[][];
   /** Initial value of each key (in the primary, or in every layer without a primary). */
@@ -110,6 +112,7 @@ export function configArb(options: { failures: boolean; grace?: boolean }): fc.A
       primary: fc.boolean(),
       batch: fc.array(fc.boolean(), { minLength: layers, maxLength: layers }),
       sync: fc.boolean(),
+      syncSet: fc.boolean(),
       failures: fc.array(
         options.failures
           ? fc.array(
@@ -179,6 +182,7 @@ export function buildStore(s: fc.Scheduler, config: Config, clock = new Clock(),
     const store = new ScheduledStore(`L${i}`, s, clock, plan, {
       batch: config.batch[i],
       sync: i === 0 && config.sync && cache,
+      syncSet: i === 0 && config.sync && config.syncSet === true && cache,
       wall: config.grace ? wall : undefined,
     });
     stores.push(store);

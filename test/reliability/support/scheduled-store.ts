@@ -64,6 +64,7 @@ export class ScheduledStore implements Store<string, string> {
   getSync?: (key: string) => string | undefined;
   getWithExpiry?: (key: string) => Promise<{ value: string; expiresAt?: number } | undefined>;
   getSyncWithExpiry?: (key: string) => { value: string; expiresAt?: number } | undefined;
+  setSync?: (key: string, value: string, ttl?: number) => void;
   readonly #wall: WallClock | undefined;
 
   constructor(
@@ -71,11 +72,13 @@ export class ScheduledStore implements Store<string, string> {
     private readonly s: fc.Scheduler,
     private readonly clock: Clock,
     private readonly failures: FailurePlan = { methods: [], decisions: [] },
-    options: { batch?: boolean; sync?: boolean; wall?: WallClock } = {},
+    options: { batch?: boolean; sync?: boolean; syncSet?: boolean; wall?: WallClock } = {},
   ) {
     this.#wall = options.wall;
     if (options.batch) this.getMany = (keys) => this.#getMany(keys);
     if (options.sync) this.getSync = (key) => this.#live(key);
+    // A synchronous write lands when called (no scheduler step), and may fail like a set.
+    if (options.syncSet) this.setSync = (key, value, ttl) => this.#write(key, value, ttl);
     if (options.wall) this.getWithExpiry = (key) => this.#getWithExpiry(key);
     if (options.wall && options.sync) {
       this.getSyncWithExpiry = (key) => {
@@ -133,12 +136,17 @@ export class ScheduledStore implements Store<string, string> {
 
   async set(key: string, value: string, ttl?: number): Promise<void> {
     await this.s.schedule(Promise.resolve(), `${this.name}.set(${key}, ${value})`);
+    this.#write(key, value, ttl);
+    await this.s.schedule(Promise.resolve(), `${this.name}.set(${key}) done`);
+  }
+
+  /** A set's effect (or its injected failure, before any effect). */
+  #write(key: string, value: string, ttl: number | undefined): void {
     this.#maybeFail('set', key, false);
     this.data.set(key, value);
     if (ttl !== undefined && this.#wall !== undefined) this.expiries.set(key, this.#wall.now + ttl);
     else this.expiries.delete(key);
     this.events.push({ at: this.clock.tick(), layer: this.name, method: 'set', key, value });
-    await this.s.schedule(Promise.resolve(), `${this.name}.set(${key}) done`);
   }
 
   async delete(key: string): Promise<void> {
