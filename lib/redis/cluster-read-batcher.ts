@@ -1,49 +1,35 @@
 import type { Cluster } from 'ioredis';
 import { redactCommand } from './redis-errors.js';
-import type { Reads } from './read-batcher.js';
+import { settle, TurnBatcher, type PendingRead } from './read-batcher.js';
 import { planBySlot } from './slot-plan.js';
 import { sendPipeline, type Pipeline } from './cluster-pipeline.js';
-
-interface Waiter {
-  resolve(raw: string | null): void;
-  reject(error: unknown): void;
-}
 
 /**
  * ReadBatcher for a Redis Cluster: the single-key reads issued together go out as one MGET per hash
  * slot, one pipeline per node. A slot whose command fails rejects only the reads of that slot, so a
  * master that is down costs the reads of its own keys, not the whole batch.
  */
-export class ClusterReadBatcher implements Reads {
+export class ClusterReadBatcher extends TurnBatcher {
   readonly #cluster: Cluster;
-  #names: string[] = [];
-  #waiters: Waiter[] = [];
 
   constructor(
     cluster: Cluster,
     /** ioredis's `keyPrefix` option: part of the key Redis hashes. */
     private readonly keyPrefix = '',
   ) {
+    super();
     this.#cluster = cluster;
   }
 
-  read(name: string): Promise<string | null> {
-    if (this.#names.length === 0) queueMicrotask(this.#flush);
-    this.#names.push(name);
-    return new Promise<string | null>((resolve, reject) => this.#waiters.push({ resolve, reject }));
+  protected sendOne(read: PendingRead): void {
+    this.#cluster.get(read.name).then(
+      (raw) => settle(read, raw),
+      (error: unknown) => read.reject(redactCommand(error)),
+    );
   }
 
-  readonly #flush = (): void => {
-    const names = this.#names;
-    const waiters = this.#waiters;
-    this.#names = [];
-    this.#waiters = [];
-    if (names.length === 1) {
-      this.#cluster
-        .get(names[0])
-        .then(waiters[0].resolve, (error: unknown) => waiters[0].reject(redactCommand(error)));
-      return;
-    }
+  protected sendMany(reads: PendingRead[]): void {
+    const names = reads.map((read) => read.name);
     const { nodes, alone } = planBySlot(this.#cluster, names, this.keyPrefix);
     for (const slots of nodes) {
       const commands = slots.map((indexes) => {
@@ -59,18 +45,14 @@ export class ClusterReadBatcher implements Reads {
           const indexes = slots[s];
           if (error) {
             const redacted = redactCommand(error);
-            for (const i of indexes) waiters[i].reject(redacted);
+            for (const i of indexes) reads[i].reject(redacted);
           } else {
             for (let j = 0; j < indexes.length; j++)
-              waiters[indexes[j]].resolve((found as Array<string | null>)[j]);
+              settle(reads[indexes[j]], (found as Array<string | null>)[j]);
           }
         }
       });
     }
-    for (const i of alone) {
-      this.#cluster
-        .get(names[i])
-        .then(waiters[i].resolve, (error: unknown) => waiters[i].reject(redactCommand(error)));
-    }
-  };
+    for (const i of alone) this.sendOne(reads[i]);
+  }
 }

@@ -127,7 +127,7 @@ export class RedisStore<V> implements Store<string, V> {
     if (!this.#gate.open) return this.#whenOpen(() => this.get(key));
     const name = this.#namespace + key;
     if (this.#unsure.size !== 0 && this.#unsure.has(name)) return Promise.resolve(undefined);
-    return this.#reads.read(name).then(decodeValue<V>);
+    return this.#reads.read(name, decodeValue<V>);
   }
 
   getWithExpiry(key: string): Promise<ValueWithExpiry<V> | undefined> {
@@ -135,7 +135,7 @@ export class RedisStore<V> implements Store<string, V> {
     if (!this.#gate.open) return this.#whenOpen(() => this.getWithExpiry(key));
     const name = this.#namespace + key;
     if (this.#unsure.size !== 0 && this.#unsure.has(name)) return Promise.resolve(undefined);
-    return this.#reads.read(name).then(decodeEntry<V>);
+    return this.#reads.read(name, decodeEntry<V>);
   }
 
   /** EXISTS: whether Redis holds a live entry for the key (false for a key whose last write is in doubt). */
@@ -187,14 +187,12 @@ export class RedisStore<V> implements Store<string, V> {
     return this.#tracked(this.#client.del(name), [name]);
   }
 
-  async getMany(keys: readonly string[]): Promise<Array<V | undefined>> {
-    const raw = await this.#mget('getMany', keys);
-    return raw.map(decodeValue<V>);
+  getMany(keys: readonly string[]): Promise<Array<V | undefined>> {
+    return this.#mget('getMany', keys, decodeValue<V>);
   }
 
-  async getManyWithExpiry(keys: readonly string[]): Promise<Array<ValueWithExpiry<V> | undefined>> {
-    const raw = await this.#mget('getManyWithExpiry', keys);
-    return raw.map(decodeEntry<V>);
+  getManyWithExpiry(keys: readonly string[]): Promise<Array<ValueWithExpiry<V> | undefined>> {
+    return this.#mget('getManyWithExpiry', keys, decodeEntry<V>);
   }
 
   /**
@@ -379,24 +377,41 @@ export class RedisStore<V> implements Store<string, V> {
     return this.#client.eval(SWAP_SCRIPT, 1, args[0], args[1], ...extra) as Promise<string | null>;
   }
 
-  async #mget(operation: string, keys: readonly string[]): Promise<Array<string | null>> {
-    const names = this.#keys(operation, keys);
-    if (names.length === 0) return [];
-    if (!this.#gate.open) await this.#whenOpen(noopAsync);
-    const raw = await this.#commands.mget(names).catch(throwRedacted);
-    if (this.#unsure.size !== 0) {
-      for (let i = 0; i < names.length; i++) if (this.#unsure.has(names[i])) raw[i] = null;
+  /** One MGET (per slot on a cluster), decoded in one loop; a key whose last write is in doubt is a miss. */
+  #mget<T>(
+    operation: string,
+    keys: readonly string[],
+    decode: (raw: string | null) => T | undefined,
+  ): Promise<Array<T | undefined>> {
+    let names: string[];
+    try {
+      names = this.#keys(operation, keys);
+    } catch (error) {
+      return Promise.reject(error);
     }
-    return raw;
+    if (names.length === 0) return Promise.resolve([]);
+    if (!this.#gate.open) return this.#whenOpen(() => this.#mget(operation, keys, decode));
+    return this.#commands.mget(names).then((raw) => {
+      // Decoded in place: the array of texts becomes the array of values.
+      const values = raw as unknown as Array<T | undefined>;
+      const unsure = this.#unsure.size !== 0 ? this.#unsure : undefined;
+      for (let i = 0; i < raw.length; i++) {
+        values[i] = unsure !== undefined && unsure.has(names[i]) ? undefined : decode(raw[i]);
+      }
+      return values;
+    }, throwRedacted);
   }
 
   #keys(operation: string, keys: readonly string[]): string[] {
     if (!Array.isArray(keys))
       throw new TypeError(`RedisStore.${operation}: keys must be an array, got ${describeValue(keys)}`);
-    return keys.map((key) => {
+    const names = new Array<string>(keys.length);
+    for (let i = 0; i < keys.length; i++) {
+      const key: unknown = keys[i];
       if (typeof key !== 'string') throw keyError(operation, key);
-      return this.#namespace + key;
-    });
+      names[i] = this.#namespace + key;
+    }
+    return names;
   }
 
   /** `[key, text]` or `[key, text, 'PX', ttl]`; throws a TypeError for a bad key, value or ttl. */

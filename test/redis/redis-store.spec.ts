@@ -150,6 +150,39 @@ for (const target of targets) {
         expect(await store.get('timed')).toBe('T');
       });
 
+      it('a text in Redis that is not JSON rejects the reads of that key only, alone or batched', async () => {
+        const store = open();
+        await store.set('good', { ok: 1 }, 60_000);
+        await raw.set(`${prefix}:not-json`, '{not json');
+        await raw.set(`${prefix}:not-json-enveloped`, `~${Date.now() + 60_000}~{not json`);
+        const failure = (reason: unknown) => (reason as Error)?.name;
+        expect(failure(await store.get('not-json').catch((e: unknown) => e))).toBe('SyntaxError');
+        expect(failure(await store.getWithExpiry('not-json-enveloped').catch((e: unknown) => e))).toBe(
+          'SyntaxError',
+        );
+        // Issued in one turn: one MGET (per slot), each read decoded on its own, get and getWithExpiry mixed.
+        const [good, entry, bad, badEntry] = await Promise.allSettled([
+          store.get('good'),
+          store.getWithExpiry('good'),
+          store.get('not-json'),
+          store.getWithExpiry('not-json-enveloped'),
+        ]);
+        expect(good).toEqual({ status: 'fulfilled', value: { ok: 1 } });
+        expect(entry).toEqual({
+          status: 'fulfilled',
+          value: { value: { ok: 1 }, expiresAt: expect.any(Number) },
+        });
+        expect(bad.status === 'rejected' && failure(bad.reason)).toBe('SyntaxError');
+        expect(badEntry.status === 'rejected' && failure(badEntry.reason)).toBe('SyntaxError');
+        expect(failure(await store.getMany(['good', 'not-json']).catch((e: unknown) => e))).toBe(
+          'SyntaxError',
+        );
+        expect(await store.getManyWithExpiry(['good', 'missing'])).toEqual([
+          { value: { ok: 1 }, expiresAt: expect.any(Number) },
+          undefined,
+        ]);
+      });
+
       it('reads a string that looks like the expiry envelope back unchanged', async () => {
         const store = open();
         await store.set('tilde', '~123~"x"', 60_000);
