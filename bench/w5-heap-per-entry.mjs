@@ -1,6 +1,7 @@
 // W5: heap per L1 entry. A fresh instance of each contender, built with an L1 of n entries, is filled
-// through its public `set` with n keys that all share one value object; the cost per entry is the heap
-// growth (after full GCs; the heap plus ArrayBuffer memory, where typed arrays keep their elements) divided by n. Key strings exist before the first reading and the value is shared,
+// through its public `set` with n keys that all share one value object; the cost per entry is the memory
+// growth (after full GCs: the heap, plus ArrayBuffer memory, where typed arrays keep their elements)
+// divided by n. Key strings exist before the first reading and the value is shared,
 // so neither is counted unless the contender copies them. The growth includes the contender's fixed cost
 // (clients, a few tens of KB: < 1 B per entry at 100k) and arrays it sizes by its max. Measured at 100k and
 // at 10k entries: per-entry costs differ with n, as a Map's table doubles. Needs --expose-gc.
