@@ -1,6 +1,7 @@
 // W5: heap per L1 entry. A fresh instance of each contender, built with an L1 of n entries, is filled
-// through its public `set` with n keys that all share one value object; the cost per entry is the heap
-// growth (after full GCs) divided by n. Key strings exist before the first reading and the value is shared,
+// through its public `set` with n keys that all share one value object; the cost per entry is the memory
+// growth (after full GCs: the heap, plus ArrayBuffer memory, where typed arrays keep their elements)
+// divided by n. Key strings exist before the first reading and the value is shared,
 // so neither is counted unless the contender copies them. The growth includes the contender's fixed cost
 // (clients, a few tens of KB: < 1 B per entry at 100k) and arrays it sizes by its max. Measured at 100k and
 // at 10k entries: per-entry costs differ with n, as a Map's table doubles. Needs --expose-gc.
@@ -30,13 +31,18 @@ const keys = Array.from({ length: N }, (_, i) => `${env.tag}-w5-${i}`);
 const shared = contenders.makeValue('shared');
 const options = { url: env.url, tag: env.tag };
 
-/** Heap used once it is stable: closed sockets and timers release their objects a little later. */
+/**
+ * Memory used once it is stable (closed sockets and timers release their objects a little later): the
+ * heap, plus the ArrayBuffers' memory, which lives outside the heap (a typed array's backing store: an
+ * LRU's link arrays, lru-cache's and MemoryStore's alike).
+ */
 async function heapUsed() {
   let last = Infinity;
   for (let i = 0; i < 20; i++) {
     globalThis.gc();
     await sleep(i < 2 ? 5 : 25);
-    const used = process.memoryUsage().heapUsed;
+    const { heapUsed: heap, arrayBuffers } = process.memoryUsage();
+    const used = heap + arrayBuffers;
     if (Math.abs(used - last) < 512) return used;
     last = used;
   }

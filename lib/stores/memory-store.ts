@@ -1,6 +1,7 @@
-import { LRUCache } from 'lru-cache';
 import { ConfigurationError, describeValue } from '../core/errors.js';
 import type { Store, ValueWithExpiry } from '../core/store.js';
+import { coarseNow } from './coarse-clock.js';
+import { LruMap } from './lru-map.js';
 
 export interface MemoryStoreOptions {
   /** The most entries kept; the least recently used one goes first. Default 10_000. */
@@ -12,16 +13,12 @@ export interface MemoryStoreOptions {
 const DEFAULT_MAX = 10_000;
 
 /**
- * An in-process LRU layer on `lru-cache`. Values are kept by reference (no copy, no serialisation):
+ * An in-process LRU layer (an {@link LruMap}). Values are kept by reference (no copy, no serialisation):
  * a caller that mutates a value it read mutates the cached entry too.
  */
 export class MemoryStore<K, V> implements Store<K, V> {
-  readonly #cache: LRUCache<NonNullable<K>, NonNullable<V>>;
+  readonly #cache: LruMap<K, V>;
   readonly #ttl: number | undefined;
-  readonly #setOptions = { ttl: 0 };
-  /** Filled by lru-cache on a read with expiry: the entry's start and ttl, in one lookup. */
-  readonly #status: LRUCache.Status<NonNullable<K>, NonNullable<V>> = {};
-  readonly #statusOptions = { status: this.#status };
 
   constructor(options: MemoryStoreOptions = {}) {
     const { max = DEFAULT_MAX, ttl } = options;
@@ -34,31 +31,22 @@ export class MemoryStore<K, V> implements Store<K, V> {
       );
     }
     this.#ttl = ttl;
-    this.#cache = new LRUCache<NonNullable<K>, NonNullable<V>>({
-      max,
-      // Expired entries are dropped lazily, when read or evicted: no timer per entry (ttlAutopurge off).
-      // Reads check expiry against a clock lru-cache reads at most once a millisecond (ttlResolution 1,
-      // its default): reading the clock on every hit would halve the speed of a hit. So a read may serve
-      // an entry for about a millisecond past its ttl; getWithExpiry reads the clock itself, exactly.
-      ttlAutopurge: false,
-      ttlResolution: 1,
-      // The wall clock, the one the core and Keyv use for expiresAt (epoch ms): start + ttl is then the
-      // expiry itself, with no conversion from lru-cache's default monotonic clock.
-      perf: Date,
-      // Our ttl is enforced for reads and reported by getWithExpiry: never serve a stale entry.
-      allowStale: false,
-      updateAgeOnGet: false,
-    });
+    // Expired entries are dropped lazily, when read or evicted: no timer per entry. Reads check expiry
+    // against a clock read at most once a millisecond (coarseNow): reading the clock on every hit would
+    // slow a hit down. So a read may serve an entry for about a millisecond past its ttl; getWithExpiry
+    // reads the clock itself, exactly. The clock is the wall clock (epoch ms), the one the core and Keyv
+    // use for expiresAt.
+    this.#cache = new LruMap<K, V>(max, coarseNow);
   }
 
   /** The hot path: one map lookup, no allocation besides the promise the interface requires. */
   get(key: K): Promise<V | undefined> {
-    return Promise.resolve(this.#cache.get(key as NonNullable<K>));
+    return Promise.resolve(this.#cache.get(key));
   }
 
   /** The same read, without a promise: the core uses it on layer 0 for a hit that costs no microtask. */
   getSync(key: K): V | undefined {
-    return this.#cache.get(key as NonNullable<K>);
+    return this.#cache.get(key);
   }
 
   /**
@@ -66,16 +54,11 @@ export class MemoryStore<K, V> implements Store<K, V> {
    * cost what its fresh hits cost.
    */
   getSyncWithExpiry(key: K): ValueWithExpiry<V> | undefined {
-    const status = this.#status;
-    status.ttl = undefined;
-    status.start = undefined;
-    const value = this.#cache.get(key as NonNullable<K>, this.#statusOptions);
-    const { ttl, start } = status;
-    // lru-cache keeps the key and value it read in the status: drop them, so they can be collected.
-    status.key = undefined;
-    status.value = undefined;
-    if (value === undefined) return undefined;
-    return ttl !== undefined && start !== undefined ? { value, expiresAt: start + ttl } : { value };
+    const cache = this.#cache;
+    const slot = cache.find(key);
+    if (slot < 0) return undefined;
+    const expiresAt = cache.expiryAt(slot);
+    return expiresAt !== 0 ? { value: cache.valueAt(slot), expiresAt } : { value: cache.valueAt(slot) };
   }
 
   async set(key: K, value: V, ttl?: number): Promise<void> {
@@ -88,12 +71,12 @@ export class MemoryStore<K, V> implements Store<K, V> {
   }
 
   async delete(key: K): Promise<void> {
-    this.#cache.delete(key as NonNullable<K>);
+    this.#cache.delete(key);
   }
 
   async getMany(keys: readonly K[]): Promise<Array<V | undefined>> {
     const cache = this.#cache;
-    return keys.map((key) => cache.get(key as NonNullable<K>));
+    return keys.map((key) => cache.get(key));
   }
 
   async setMany(entries: ReadonlyArray<{ key: K; value: V; ttl?: number }>): Promise<void> {
@@ -103,7 +86,7 @@ export class MemoryStore<K, V> implements Store<K, V> {
   }
 
   async deleteMany(keys: readonly K[]): Promise<void> {
-    for (const key of keys) this.#cache.delete(key as NonNullable<K>);
+    for (const key of keys) this.#cache.delete(key);
   }
 
   async getWithExpiry(key: K): Promise<ValueWithExpiry<V> | undefined> {
@@ -116,7 +99,7 @@ export class MemoryStore<K, V> implements Store<K, V> {
 
   /** Whether a live (unexpired) entry is held; no LRU update. */
   async has(key: K): Promise<boolean> {
-    return this.#cache.has(key as NonNullable<K>);
+    return this.#cache.has(key);
   }
 
   /** Drops every entry. */
@@ -129,7 +112,7 @@ export class MemoryStore<K, V> implements Store<K, V> {
    * so writes during the iteration do not disturb it.
    */
   async *keys(): AsyncGenerator<K> {
-    const keys = [...this.#cache.keys()];
+    const keys = this.#cache.keys();
     for (const key of keys) yield key;
   }
 
@@ -145,24 +128,26 @@ export class MemoryStore<K, V> implements Store<K, V> {
 
   #set(key: K, value: V, ttl: number | undefined): void {
     checkTtl(ttl);
+    // undefined is a miss, never a value: writing it drops the entry.
+    if (value === undefined) {
+      this.#cache.delete(key);
+      return;
+    }
     const effective = ttl ?? this.#ttl;
-    // lru-cache wants whole milliseconds; rounding up never ends an entry before its ttl. ttl 0 = no expiry.
-    // One options object for every set: lru-cache reads it and keeps nothing of it.
-    this.#setOptions.ttl = effective === undefined ? 0 : Math.ceil(effective);
-    this.#cache.set(key as NonNullable<K>, value as NonNullable<V>, this.#setOptions);
+    // Whole milliseconds from the exact clock: rounding up never ends an entry before its ttl. 0: no expiry.
+    this.#cache.set(key, value, effective === undefined ? 0 : Date.now() + Math.ceil(effective));
   }
 
   #withExpiry(key: K): ValueWithExpiry<V> | undefined {
-    // Read the clock before lru-cache does: expiresAt = now + (ttl - (its now - start)) is then never
-    // later than the real start + ttl, so a copy made from it cannot outlive the entry. info() reads a
-    // fresh clock (get() may use one up to a millisecond old), and get() keeps the entry's LRU recency.
-    const now = Date.now();
-    if (this.#cache.get(key as NonNullable<K>) === undefined) return undefined;
-    const info = this.#cache.info(key as NonNullable<K>);
-    if (info === undefined) return undefined;
-    if (info.ttl === undefined) return { value: info.value };
-    if (info.ttl <= 0) return undefined;
-    return { value: info.value, expiresAt: Math.floor(now + info.ttl) };
+    // The read keeps the entry's LRU recency; the exact clock then decides: an entry at or past its expiry
+    // is not reported, so a copy made from what is reported cannot outlive the entry.
+    const cache = this.#cache;
+    const slot = cache.find(key);
+    if (slot < 0) return undefined;
+    const expiresAt = cache.expiryAt(slot);
+    if (expiresAt === 0) return { value: cache.valueAt(slot) };
+    if (expiresAt <= Date.now()) return undefined;
+    return { value: cache.valueAt(slot), expiresAt };
   }
 }
 

@@ -52,7 +52,7 @@ function timers(): number {
 
 /**
  * The timers left once the short-lived ones ended: a layer's deadline queue keeps its timer until the
- * oldest deadline passed, and lru-cache's clock a 1 ms one; a leaked timer stays. Waits up to `ms`.
+ * oldest deadline passed, and MemoryStore's clock a 1 ms one; a leaked timer stays. Waits up to `ms`.
  */
 async function timersLeft(limit: number, ms = 1000): Promise<number> {
   for (let waited = 0; waited < ms && timers() > limit; waited += 20) await sleep(20);
