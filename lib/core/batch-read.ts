@@ -1,7 +1,7 @@
 import { raceAbort } from './abort.js';
 import type { BackFillEntry } from './backfill.js';
 import { NotFoundError } from './errors.js';
-import type { KeyFlight, SharedRefresh, SharedWalk } from './key-flight.js';
+import type { KeyFlight, ReadTicket, SharedRefresh, SharedWalk } from './key-flight.js';
 import { isKnownMiss } from './known-miss.js';
 import type { LayerRuntime } from './layer-runtime.js';
 import type { LayerStack } from './layer-stack.js';
@@ -33,39 +33,39 @@ export class BatchRead<K, V> {
     cachesOnly = false,
   ): Promise<Array<V | undefined>> {
     const values: Array<V | undefined> = new Array(keys.length);
+    const flights = this.#stack.flights;
     const own: BatchEntry<K, V>[] = [];
-    // Per key of this call: the entry it walks itself, or the walk of another reader it shares.
-    const seen = new Map<K, { entry: BatchEntry<K, V> } | { shared: SharedWalk<V> }>();
-    let joined: Array<[position: number, walk: SharedWalk<V>]> | undefined;
+    // The positions that take their value from a walk found in the flight: a key repeated in this call
+    // (its entry), or a key another reader is walking (shared, as concurrent gets do). Rare: made on demand.
+    let shared: Array<[position: number, walk: SharedWalk<V>]> | undefined;
     for (let position = 0; position < keys.length; position++) {
       const key = keys[position];
-      let reader = seen.get(key);
-      if (reader === undefined) {
-        const flight = this.#stack.flights.open(key);
-        const walking = flight.walkOf(cachesOnly);
-        if (walking !== undefined) {
-          // Another reader of the key is walking: share its walk, as concurrent gets do.
-          walking.active++;
-          reader = { shared: walking };
-        } else {
-          const entry = new BatchEntry<K, V>(key, flight);
-          flight.setWalk(cachesOnly, entry);
-          flight.addReader(entry);
-          own.push(entry);
-          reader = { entry };
-        }
-        seen.set(key, reader);
+      const flight = flights.open(key);
+      const walking = flight.walkOf(cachesOnly);
+      if (walking === undefined) {
+        const entry = new BatchEntry<K, V>(key, flight, position, values);
+        flight.setWalk(cachesOnly, entry);
+        flight.addReader(entry);
+        own.push(entry);
+        continue;
       }
-      if ('entry' in reader) reader.entry.positions.push(position);
-      else (joined ??= []).push([position, reader.shared]);
+      if (!(walking instanceof BatchEntry && walking.batch === values)) walking.active++;
+      (shared ??= []).push([position, walking]);
     }
     const run = async () => {
       if (own.length > 0) await this.#walk(ctx, own, cachesOnly);
       for (const entry of own) {
         if (entry.failure !== undefined) throw entry.failure.error;
-        for (const position of entry.positions) values[position] = entry.value;
+        values[entry.position] = entry.value;
       }
-      if (joined) for (const [position, walk] of joined) values[position] = await walk.promise;
+      if (shared !== undefined) {
+        for (const [position, walk] of shared) {
+          values[position] =
+            walk instanceof BatchEntry && walk.batch === values
+              ? (walk as BatchEntry<K, V>).value
+              : await walk.promise;
+        }
+      }
       return values;
     };
     return ctx.signal ? raceAbort(run(), ctx.signal) : run();
@@ -140,7 +140,9 @@ export class BatchRead<K, V> {
             }
           }
           if (layer.index > 0 && !entry.stale) {
-            found.push({ key: entry.key, value, freshUntil, ticket: entry });
+            // The entry is its own backfill entry: its value, its bound, and itself as the ticket.
+            entry.freshUntil = freshUntil;
+            found.push(entry as BackFillEntry<K, V>);
           } else {
             if (layer.index > 0) stack.backFiller.dropped++;
             stack.endRead(entry, entry.flight, entry.key);
@@ -282,9 +284,11 @@ class BatchEntry<K, V> implements SharedWalk<V> {
   servedInfo: ServedInfo = FRESH;
   /** withStaleTimeout: whether the refresh of a stale value arrived in time (undefined while waiting). */
   refreshedInTime: boolean | undefined = undefined;
-  /** The positions of this key in the getMany's key list (duplicates allowed). */
-  readonly positions: number[] = [];
   value: V | undefined = undefined;
+  /** As a backfill entry: until when the source's entry is fresh. */
+  freshUntil: number | undefined = undefined;
+  /** As a backfill entry: the read a write makes stale (the entry itself). */
+  readonly ticket: ReadTicket = this;
   failure: { error: unknown } | undefined = undefined;
   #settled = false;
   #promise: Promise<V | undefined> | undefined;
@@ -294,6 +298,10 @@ class BatchEntry<K, V> implements SharedWalk<V> {
   constructor(
     readonly key: K,
     readonly flight: KeyFlight<V>,
+    /** Its first position in the getMany's key list (repeats share it through the flight). */
+    readonly position: number,
+    /** The getMany it belongs to (its result array): a repeated key finds its own entry by it. */
+    readonly batch: unknown,
   ) {
     this.stale = flight.beingWritten;
   }
