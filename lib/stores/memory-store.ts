@@ -13,7 +13,7 @@ export interface MemoryStoreOptions {
 const DEFAULT_MAX = 10_000;
 
 /**
- * An in-process LRU layer (an {@link LruMap}). Values are kept by reference (no copy, no serialisation):
+ * An in-process LRU layer (its own: a `Map` to slots and parallel arrays). Values are kept by reference (no copy, no serialisation):
  * a caller that mutates a value it read mutates the cached entry too.
  */
 export class MemoryStore<K, V> implements Store<K, V> {
