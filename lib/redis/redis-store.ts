@@ -14,6 +14,7 @@ import {
 import { ConnectionGate } from './connection-gate.js';
 import { decodeEntry, decodeValue, encodeValue } from './json-codec.js';
 import { escapeGlob, SingleNodeCommands, type KeyCommands, type SetCommand } from './key-commands.js';
+import { WriteCoalescer } from './write-coalescer.js';
 import { ReadBatcher, type Reads } from './read-batcher.js';
 import { redactCommand, redactUrl, throwRedacted } from './redis-errors.js';
 import { clearNamespace, UnsureKeys } from './unsure-keys.js';
@@ -63,6 +64,8 @@ export class RedisStore<V> implements Store<string, V> {
   readonly #reads: Reads;
   readonly #commands: KeyCommands;
   #repairTimer: ReturnType<typeof setTimeout> | undefined;
+  /** Coalesces the socket writes of the writes sent in one tick (a single-node connection of its own). */
+  #writes: WriteCoalescer | undefined;
   #repairDelay = REPAIR_FIRST_MS;
   #repairing: Promise<void> | undefined;
   /** Set once the server refused `SET … GET` (Redis < 6.2): getSet then runs a script. */
@@ -113,6 +116,8 @@ export class RedisStore<V> implements Store<string, V> {
     } else {
       this.#reads = new ReadBatcher(this.#client);
       this.#commands = new SingleNodeCommands(this.#client, keyPrefix);
+      // Only on a connection of the store's own: an application's client is written as it writes it.
+      if (this.#owned) this.#writes = new WriteCoalescer(this.#client);
     }
     this.#gate = new ConnectionGate(this.#client, this.#owned, this.#recover);
   }
@@ -151,6 +156,7 @@ export class RedisStore<V> implements Store<string, V> {
     try {
       const args = this.#setArgs('set', key, value, ttl);
       if (!this.#gate.writable) return this.#refuseWrite([args[0]], () => this.set(key, value, ttl));
+      this.#writes?.beforeWrite();
       const written =
         args.length === 2
           ? this.#client.set(args[0], args[1])
@@ -184,6 +190,7 @@ export class RedisStore<V> implements Store<string, V> {
     if (typeof key !== 'string') return Promise.reject(keyError('delete', key));
     const name = this.#namespace + key;
     if (!this.#gate.writable) return this.#refuseWrite([name], () => this.delete(key));
+    this.#writes?.beforeWrite();
     return this.#tracked(this.#client.del(name), [name]);
   }
 
