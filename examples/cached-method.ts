@@ -1,7 +1,3 @@
-/**
- * A cached method: a slow query of a provider, cached in the cache layers of a store whose primary layer
- * is the products table. The decorators never read, write or delete the primary.
- */
 import 'reflect-metadata';
 import { Injectable, Module } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';

@@ -1,6 +1,3 @@
-/**
- * The Nest module in one file: a store declared once with its types, registered, injected by its class.
- */
 import 'reflect-metadata';
 import { Injectable, Module } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';

@@ -51,7 +51,6 @@ export async function quickStart(log: (line: string) => void = console.log) {
   const second = await store.get('user:1', { onServed: servedBy }); // memory
   await store.set('user:1', { id: '1', name: 'Ada Lovelace' }); // the database first, then the caches
   const third = await store.get('user:1', { onServed: servedBy }); // memory, the new value
-  log(JSON.stringify(store.stats().layers.map(({ name, hits, misses }) => ({ name, hits, misses }))));
   await store.close(); // waits for writes and backfills in flight, closes the layers
   return { first, second, third };
 }
