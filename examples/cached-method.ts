@@ -89,3 +89,7 @@ export async function cachedMethod() {
   await app.close();
   return result;
 }
+
+if (import.meta.url === `file://${process.argv[1]}`) {
+  console.log(await cachedMethod());
+}

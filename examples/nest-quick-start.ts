@@ -61,3 +61,7 @@ export async function nestQuickStart() {
   await app.close(); // closes the store: writes and backfills in flight finish first
   return { before, after, hits: stats.layers.map((layer) => `${layer.name}: ${layer.hits}`) };
 }
+
+if (import.meta.url === `file://${process.argv[1]}`) {
+  console.log(await nestQuickStart());
+}

@@ -1,6 +1,6 @@
 /**
  * The core in one file: memory → a shared cache → the database, read through, back-filled, written.
- * Run it with `npm run example`.
+ * Run it: `npm run example` in a clone; `npx tsx quick-start.ts` in an app.
  */
 import {
   DelegatedStore,

@@ -96,6 +96,11 @@ export class DelegatedStore<K, V> {
 
   // ── Public operations: check the input, build the context, enter the chain ──────────────────────────
 
+  /**
+   * The first value in layer order, or `undefined`. A value found below layer 0 is written back into the
+   * faster layers in the background, unless a write of the key overlapped the read. A failing cache layer
+   * is a miss; a failing primary rejects.
+   */
   get(key: K, options?: OperationOptions): Promise<V | undefined> {
     const hot = this.#hotLayer;
     if (hot !== undefined && options === undefined && key !== undefined && key !== null) {
@@ -118,6 +123,10 @@ export class DelegatedStore<K, V> {
     return this.#enter(this.#context('get', options), key, undefined);
   }
 
+  /**
+   * Writes the primary first (its failure rejects, nothing else is touched), then the other layers at once;
+   * a cache layer that fails loses the key instead. `options.ttl` replaces the cache layers' ttl.
+   */
   async set(key: K, value: V, options?: OperationOptions): Promise<void> {
     const invalid =
       this.#checkKey(key, 'set') ?? this.#checkValue(value, 'set') ?? this.#checkOptions(options);
@@ -125,13 +134,22 @@ export class DelegatedStore<K, V> {
     await this.#enter(this.#context('set', options), key, value);
   }
 
+  /** Deletes the key like `set` writes it: the primary first, then the other layers. */
   async delete(key: K, options?: OperationOptions): Promise<void> {
     const invalid = this.#checkKey(key, 'delete') ?? this.#checkOptions(options);
     if (invalid) return invalid;
     await this.#enter(this.#context('delete', options), key, undefined);
   }
 
-  getOrLoad(key: K, loader: Loader<K, V>, options?: OperationOptions): Promise<V | undefined> {
+  /**
+   * A `get`; on a miss, calls `loader(key)` once for all concurrent callers and writes its result (unless
+   * `undefined`) to every cache layer without delaying them. A rejection caches nothing.
+   */
+  getOrLoad(
+    key: K,
+    loader: (key: K) => Promise<V | undefined>,
+    options?: OperationOptions,
+  ): Promise<V | undefined> {
     if (this.#plainLoads && options === undefined && key !== undefined && key !== null) {
       if (typeof loader === 'function') {
         // No middleware, no options: a layer-0 hit costs one lookup; concurrent misses share one promise.
@@ -165,6 +183,10 @@ export class DelegatedStore<K, V> {
     return this.#enter(this.#context('getOrLoad', options, loader), key, undefined);
   }
 
+  /**
+   * One value (or `undefined`) per key, in order; each layer is asked once, only for the keys still missing.
+   * Passes the middleware chain once, with the array as the key.
+   */
   getMany(keys: readonly K[], options?: OperationOptions): Promise<Array<V | undefined>> {
     const invalid = this.#checkKeys(keys, 'getMany') ?? this.#checkOptions(options);
     if (invalid) return invalid;
@@ -272,6 +294,7 @@ export class DelegatedStore<K, V> {
     }
   }
 
+  /** Counters since construction: per layer hits, misses, errors, backfills, and the loader calls. */
   stats(): StoreStats {
     return {
       layers: this.#stack.layers.map((layer) => layer.stats()),
@@ -301,6 +324,7 @@ export class DelegatedStore<K, V> {
     return this.#closing;
   }
 
+  /** True once `close()` was called: every operation then rejects with StoreClosedError. */
   get closed(): boolean {
     return this.#closing !== undefined;
   }

@@ -1,5 +1,6 @@
 /** Every error the store throws on purpose carries a stable `code`, so callers can branch without `instanceof`. */
 export class DelegatedStoreError extends Error {
+  /** A stable identifier of the kind of error, e.g. `LAYER_TIMEOUT`: branch on it, not on the message. */
   readonly code: string;
 
   constructor(code: string, message: string, options?: { cause?: unknown }) {
@@ -32,7 +33,9 @@ export class StoreClosedError extends DelegatedStoreError {
 
 /** A layer that did not answer within its `timeout`. */
 export class LayerTimeoutError extends DelegatedStoreError {
+  /** The layer that did not answer. */
   readonly layerName: string;
+  /** The layer's `timeout`, in milliseconds. */
   readonly timeout: number;
 
   constructor(layerName: string, timeout: number) {
@@ -44,6 +47,7 @@ export class LayerTimeoutError extends DelegatedStoreError {
 
 /** A write that no layer accepted (a store without a primary layer). */
 export class WriteFailedError extends DelegatedStoreError {
+  /** The error of each layer that failed, in layer order (the first is also the `cause`). */
   readonly errors: unknown[];
 
   constructor(message: string, errors: unknown[]) {

@@ -1,8 +1,10 @@
 /** Carries written keys between store instances, so that each can drop its process-local copies. */
 export interface InvalidationBus {
+  /** Sends the keys written by this instance to every other instance on the bus. */
   publish(keys: readonly string[]): Promise<void>;
   /** Messages from other instances only. */
   subscribe(onKeys: (keys: string[]) => void): Promise<void>;
+  /** Stops subscribing and releases the connections; called by `DelegatedStore.close()`. */
   close(): Promise<void>;
 }
 

@@ -4,7 +4,10 @@
  * values as JSON); an in-process store keeps this very object. It never reaches a caller, a callback, an
  * event or a metric as a value: every read recognises it first.
  */
-export const KNOWN_MISS: Readonly<{ __delegatedStore: 'known-miss' }> = Object.freeze({
+export const KNOWN_MISS: Readonly<{
+  /** The tag that tells the marker from a value (a value that has this property is refused by `set`). */
+  __delegatedStore: 'known-miss';
+}> = Object.freeze({
   __delegatedStore: 'known-miss',
 });
 

@@ -2,7 +2,9 @@ import type { Middleware, Operation } from './operation.js';
 
 /** Where loggingMiddleware writes: `console`, Nest's `Logger`, pino... (`error` is used for failures when present). */
 export interface OperationLogger {
+  /** Receives the start line and the end line of each operation (and its failure when `error` is missing). */
   log(message: string): void;
+  /** Receives the end line of an operation that failed, when present. */
   error?(message: string): void;
 }
 

@@ -2,7 +2,9 @@ import type { Middleware, Operation } from './operation.js';
 
 /** One settled operation, as metricsMiddleware reports it. */
 export interface OperationSample {
+  /** The operation that settled. */
   operation: Operation;
+  /** Milliseconds from the call entering the middleware to its settling. */
   durationMs: number;
   /** The rejection, when the operation failed. */
   error?: unknown;

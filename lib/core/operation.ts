@@ -1,7 +1,10 @@
+/** The public operation a middleware call belongs to, in `ctx.operation`. */
 export type Operation =
   'get' | 'set' | 'delete' | 'getOrLoad' | 'getMany' | 'has' | 'getSet' | 'clear' | 'keys' | 'invalidate';
 
+/** What a middleware, callback or interceptor learns about the operation in progress. */
 export interface OperationContext {
+  /** The public method called (`getMany` and `invalidate` of an array pass the array as the key). */
   readonly operation: Operation;
   /** From the call's options. */
   readonly signal?: AbortSignal;
@@ -11,11 +14,15 @@ export interface OperationContext {
 
 /** What a read tells `onServed` besides the layer: whether the value it served was stale (past its ttl, within grace). */
 export interface ServedInfo {
+  /** True when the value served was past its ttl but within its layer's grace. */
   stale: boolean;
 }
 
+/** Per-call options of every DelegatedStore operation. */
 export interface OperationOptions {
+  /** Aborts the call: once aborted, the call rejects with the signal's reason before the next layer. */
   signal?: AbortSignal;
+  /** Free-form data handed to middlewares and callbacks as `ctx.metadata`. */
   metadata?: Record<string, unknown>;
   /** Milliseconds; replaces the `ttl` of every non-primary layer for this write (set, load). */
   ttl?: number;
@@ -33,9 +40,11 @@ export interface OperationOptions {
   onServed?: (layerName: string | undefined, info: ServedInfo) => void;
 }
 
+/** A step of the chain: resolves the value read, the value written by `set`, `undefined` for `delete`. */
 export type OperationFunc<K, V> = (
   ctx: OperationContext,
   key: K,
   value: V | undefined,
 ) => Promise<V | undefined>;
+/** Wraps the rest of the chain; the one registered last runs first. Backfill writes are not wrapped. */
 export type Middleware<K, V> = (next: OperationFunc<K, V>) => OperationFunc<K, V>;

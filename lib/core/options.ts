@@ -20,15 +20,22 @@ export interface StoreErrorSource {
   callback?: 'backFill' | 'onChange' | 'onDelete' | 'change';
 }
 
+/** Gets each failure the store contained instead of throwing (see `withErrorHandler`); throws are ignored. */
 export type StoreErrorHandler = (error: unknown, source: StoreErrorSource) => void;
 
 /** What the options of a DelegatedStore build up; each option is a function that adds to it. */
 export interface DelegatedStoreConfig<K, V> {
+  /** Called after each successful backfill or load write, in order. */
   backFillCallbacks: BackFillCallback<K, V>[];
+  /** Called after a `set` or `getSet` that replaced a value. */
   onChange: ChangeCallback<K, V>[];
+  /** Called after a `delete` that removed a value. */
   onDelete: DeleteCallback<K, V>[];
+  /** In registration order; the last one runs first. */
   middlewares: Middleware<K, V>[];
+  /** Receive the failures the store contained. */
   errorHandlers: StoreErrorHandler[];
+  /** Carries this store's writes to the other instances. */
   bus?: InvalidationBus;
   /** At most this many backfills in flight; past it new backfills are dropped (counted in stats). */
   maxPendingBackFills: number;
@@ -40,6 +47,7 @@ export interface DelegatedStoreConfig<K, V> {
   ttlJitter: number;
 }
 
+/** An option of `new DelegatedStore(layers, ...options)`, built by a `with…` function. */
 export type DelegatedStoreOption<K, V> = (config: DelegatedStoreConfig<K, V>) => void;
 
 function requireFunction(value: unknown, what: string): void {
@@ -48,6 +56,7 @@ function requireFunction(value: unknown, what: string): void {
   }
 }
 
+/** Calls `callback` after each successful backfill or load write, once per layer written. */
 export function withBackFillCallback<K, V>(callback: BackFillCallback<K, V>): DelegatedStoreOption<K, V> {
   requireFunction(callback, 'a backfill callback');
   return (config) => {
@@ -55,6 +64,7 @@ export function withBackFillCallback<K, V>(callback: BackFillCallback<K, V>): De
   };
 }
 
+/** Several backfill callbacks at once; they are called in the order given. */
 export function withBackFillCallbacks<K, V>(
   ...callbacks: BackFillCallback<K, V>[]
 ): DelegatedStoreOption<K, V> {
@@ -64,6 +74,7 @@ export function withBackFillCallbacks<K, V>(
   };
 }
 
+/** Wraps every public operation in `middleware`; the one registered last runs first (outermost). */
 export function withMiddleware<K, V>(middleware: Middleware<K, V>): DelegatedStoreOption<K, V> {
   requireFunction(middleware, 'a middleware');
   return (config) => {
@@ -71,6 +82,7 @@ export function withMiddleware<K, V>(middleware: Middleware<K, V>): DelegatedSto
   };
 }
 
+/** Several middlewares at once: `withMiddlewares(a, b)` runs `b → a → store`. */
 export function withMiddlewares<K, V>(...middlewares: Middleware<K, V>[]): DelegatedStoreOption<K, V> {
   middlewares.forEach((middleware) => requireFunction(middleware, 'a middleware'));
   return (config) => {
@@ -83,6 +95,7 @@ export function withOnChange<K, V>(callback: ChangeCallback<K, V>): DelegatedSto
   return withOnChangeCallbacks(callback);
 }
 
+/** Several onChange callbacks, called in order; one that throws goes to the error handlers. */
 export function withOnChangeCallbacks<K, V>(
   ...callbacks: ChangeCallback<K, V>[]
 ): DelegatedStoreOption<K, V> {
@@ -97,6 +110,7 @@ export function withOnDelete<K, V>(callback: DeleteCallback<K, V>): DelegatedSto
   return withOnDeleteCallbacks(callback);
 }
 
+/** Several onDelete callbacks, called in order; one that throws goes to the error handlers. */
 export function withOnDeleteCallbacks<K, V>(
   ...callbacks: DeleteCallback<K, V>[]
 ): DelegatedStoreOption<K, V> {

@@ -1,12 +1,18 @@
 /** One storage backend. A miss is `undefined`, or a rejection with NotFoundError. `null` is a value. */
 export interface Store<K, V> {
+  /** The value of the key: `undefined` (or a rejection with NotFoundError) for a miss. */
   get(key: K): Promise<V | undefined>;
   /** `ttl` in milliseconds; omitted: no expiry. */
   set(key: K, value: V, ttl?: number): Promise<void>;
+  /** Removes the key; resolves also when the key was absent. */
   delete(key: K): Promise<void>;
+  /** Batch read: one entry per key, in order (`undefined`: a miss). Without it: concurrent `get`s. */
   getMany?(keys: readonly K[]): Promise<Array<V | undefined>>;
+  /** Batch write, each entry with its own `ttl` (ms). Without it, the store sends concurrent `set`s. */
   setMany?(entries: ReadonlyArray<{ key: K; value: V; ttl?: number }>): Promise<void>;
+  /** Batch delete. Without it, the store sends concurrent `delete`s. */
   deleteMany?(keys: readonly K[]): Promise<void>;
+  /** Releases connections and timers; called by `DelegatedStore.close()`. */
   close?(): Promise<void>;
   /** The value and when it expires (epoch ms), so that a backfilled copy never outlives its source. */
   getWithExpiry?(key: K): Promise<ValueWithExpiry<V> | undefined>;
@@ -35,13 +41,17 @@ export interface Store<K, V> {
   keys?(): AsyncIterable<K>;
 }
 
+/** A value read together with the time it expires, from `getWithExpiry`. */
 export interface ValueWithExpiry<V> {
+  /** The stored value. */
   value: V;
   /** Epoch milliseconds; omitted: no expiry. */
   expiresAt?: number;
 }
 
+/** One layer of a DelegatedStore: a store and how the DelegatedStore uses it. Index 0 is read first. */
 export interface Layer<K, V> {
+  /** The backend of this layer; needs `get`, `set` and `delete`. */
   store: Store<K, V>;
   /** The source of truth (at most one layer). */
   primary?: boolean;

@@ -4,6 +4,7 @@ import { ConfigurationError, describeValue } from '../core/errors.js';
 import type { OperationOptions } from '../core/operation.js';
 import { cacheLayerKeys } from './cache-layer-keys.js';
 
+/** The options of `new KeyvDelegatedStore(store, options)`. */
 export interface KeyvDelegatedStoreOptions {
   /**
    * The adapter's own namespace in the DelegatedStore: every key it writes is `<namespace>:<key>`, where
@@ -73,6 +74,7 @@ export class KeyvDelegatedStore extends EventEmitter {
     return this.#store.get(this.#key(key), CACHES_ONLY);
   }
 
+  /** The stored envelopes of the keys, in order (`undefined`: a miss), from the cache layers in one walk. */
   async getMany(keys: string[]): Promise<any[]> {
     if (keys.length === 0) return [];
     return this.#store.getMany(
@@ -81,11 +83,13 @@ export class KeyvDelegatedStore extends EventEmitter {
     );
   }
 
+  /** Writes the cache layers only; `ttl` (ms) replaces the layers' ttl (`undefined` or 0: theirs). */
   async set(key: string, value: unknown, ttl?: number): Promise<boolean> {
     await this.#store.set(this.#key(key), value, writeOptions(ttl));
     return true;
   }
 
+  /** Writes each entry as `set` does; a bad ttl rejects the batch before anything is written. */
   async setMany(entries: Array<{ key: string; value: unknown; ttl?: number }>): Promise<void> {
     // Check every ttl first, so that a bad entry leaves the batch unwritten rather than half written.
     const writes = entries.map(({ key, value, ttl }) => ({
@@ -113,10 +117,12 @@ export class KeyvDelegatedStore extends EventEmitter {
     return existed.includes(true);
   }
 
+  /** Whether a cache layer holds the key (the primary is not asked). */
   async has(key: string): Promise<boolean> {
     return this.#store.has(this.#key(key), CACHES_ONLY);
   }
 
+  /** `has` for each key, in order. */
   async hasMany(keys: string[]): Promise<boolean[]> {
     return Promise.all(keys.map((key) => this.has(key)));
   }

@@ -9,11 +9,13 @@ import { DelegatedStoreModule } from './delegated-store.module.js';
 
 /** What `forRoot` of a typed store class takes: the module options without the ones the class fixes. */
 export type TypedStoreOptions<K, V> = Omit<DelegatedStoreModuleOptions<K, V>, 'name' | 'store'>;
+/** What `forRootAsync` of a typed store class takes: the async options without the ones the class fixes. */
 export type TypedStoreAsyncOptions<K, V> = Omit<DelegatedStoreModuleAsyncOptions<K, V>, 'name' | 'store'>;
 
 /** The base class that `DelegatedStoreClass<K, V>()` returns. */
 export interface DelegatedStoreClassType<K, V> {
   new (...args: ConstructorParameters<typeof DelegatedStore<K, V>>): DelegatedStore<K, V>;
+  /** Instances are DelegatedStores of `<K, V>`. */
   readonly prototype: DelegatedStore<K, V>;
   /** The store's name in logs, errors and `@InjectDelegatedStore(name)`; the class name by default. */
   readonly storeName: string | undefined;

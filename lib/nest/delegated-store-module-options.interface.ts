@@ -18,7 +18,9 @@ export type DelegatedStoreInterceptor = Type<NestInterceptor> | NestInterceptor;
 
 /** Everything a store is built from; the options that `forRootAsync`'s factory may compute. */
 export interface DelegatedStoreFactoryOptions<K, V> {
+  /** The store's layers, index 0 read first (see `Layer`). */
   layers: Layer<K, V>[];
+  /** Called after each successful backfill or load write (see `withBackFillCallbacks`). */
   backFillCallbacks?: BackFillCallback<K, V>[];
   /** The last listed runs first, inside the interceptors. */
   middlewares?: Middleware<K, V>[];
@@ -43,6 +45,7 @@ export interface DelegatedStoreFactoryOptions<K, V> {
   ttlJitter?: number;
 }
 
+/** The options of `DelegatedStoreModule.forRoot`. */
 export interface DelegatedStoreModuleOptions<K, V> extends DelegatedStoreFactoryOptions<K, V> {
   /** Omitted: the default store, injected by its class (or the typed class given as `store`). */
   name?: string;
@@ -55,23 +58,30 @@ export interface DelegatedStoreModuleOptions<K, V> extends DelegatedStoreFactory
   interceptors?: DelegatedStoreInterceptor[];
   /** Modules whose providers the interceptor classes inject. */
   imports?: ModuleMetadata['imports'];
+  /** Makes the store injectable in every module, without importing this one. */
   isGlobal?: boolean;
 }
 
 /** A class that builds the options of a store, for `forRootAsync({ useClass })` / `useExisting`. */
 export interface DelegatedStoreOptionsFactory<K, V> {
+  /** Builds the options; may be async. */
   createDelegatedStoreOptions():
     DelegatedStoreFactoryOptions<K, V> | Promise<DelegatedStoreFactoryOptions<K, V>>;
 }
 
+/** The options of `DelegatedStoreModule.forRootAsync`: the static part here, the rest from the factory. */
 export interface DelegatedStoreModuleAsyncOptions<K, V> {
+  /** Omitted: the default store, injected by its class (or the typed class given as `store`). */
   name?: string;
   /** See DelegatedStoreModuleOptions.store. */
   store?: TypedStoreClass<K, V>;
+  /** Makes the store injectable in every module, without importing this one. */
   isGlobal?: boolean;
   /** Modules whose providers the factory, the options class and the interceptor classes inject. */
   imports?: ModuleMetadata['imports'];
+  /** The providers handed to `useFactory`, in order. */
   inject?: Array<InjectionToken | OptionalFactoryDependency>;
+  /** Outermost, the first listed runs first; classes are built by Nest's DI (they may inject `imports`). */
   interceptors?: DelegatedStoreInterceptor[];
   /** Builds the options; give exactly one of useFactory, useClass and useExisting. */
   useFactory?: (

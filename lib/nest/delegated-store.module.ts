@@ -20,6 +20,7 @@ import { getDelegatedStoreToken, type TypedStoreClass } from './delegated-store.
  */
 @Module({})
 export class DelegatedStoreModule {
+  /** Registers a store built from `options` now; with `isGlobal` it is injectable in every module. */
   static forRoot<K, V>(options: DelegatedStoreModuleOptions<K, V>): DynamicModule {
     if (options === null || typeof options !== 'object') {
       throw new ConfigurationError(
@@ -32,6 +33,10 @@ export class DelegatedStoreModule {
     ]);
   }
 
+  /**
+   * Registers a store whose options are built at bootstrap by `useFactory`, `useClass` or `useExisting`
+   * (from `inject`ed providers, e.g. ConfigService). Name, interceptors and `isGlobal` stay static.
+   */
   static forRootAsync<K, V>(options: DelegatedStoreModuleAsyncOptions<K, V>): DynamicModule {
     if (options === null || typeof options !== 'object') {
       throw new ConfigurationError(

@@ -6,6 +6,7 @@ export type RedisClient = Redis | Cluster;
 
 /** How to reach a Redis Cluster: a few of its nodes (the others are discovered), and ioredis options. */
 export interface RedisClusterConnection {
+  /** Seed nodes (`{ host, port }` or `'host:port'`); the others are discovered from them. */
   nodes: ClusterNode[];
   /** ioredis Cluster options; they replace FAIL_FAST_CLUSTER_OPTIONS key by key (`redisOptions` too). */
   options?: ClusterOptions;

@@ -14,6 +14,7 @@ import { ConnectionGate } from './connection-gate.js';
 import { redactUrl, throwRedacted } from './redis-errors.js';
 import { checkClusterOptions, isClient } from './client-options.js';
 
+/** The options of a RedisInvalidationBus that do not depend on where it connects. */
 export interface RedisInvalidationBusBaseOptions {
   /** The Pub/Sub channel; stores that share data must share it. Default `delegated-store:invalidation`. */
   channel?: string;
@@ -38,14 +39,44 @@ export type RedisInvalidationBusOptions = RedisInvalidationBusBaseOptions &
         url: string;
         /** ioredis options for both connections (e.g. `tls: { ca }` for a private CA). */
         redisOptions?: RedisOptions;
+        /** Not with `url`: give one way to connect. */
         client?: never;
+        /** Not with `url`: give one way to connect. */
         cluster?: never;
       }
-    | { redisOptions: RedisOptions; url?: never; client?: never; cluster?: never }
-    | { cluster: RedisClusterConnection; url?: never; redisOptions?: never; client?: never }
-    | { client: Redis | Cluster; url?: never; redisOptions?: never; cluster?: never }
+    | {
+        /** ioredis options alone, e.g. Sentinel: `{ sentinels, name }`. */
+        redisOptions: RedisOptions;
+        /** Not with `redisOptions` alone: give one way to connect. */
+        url?: never;
+        /** Not with `redisOptions`: give one way to connect. */
+        client?: never;
+        /** Not with `redisOptions`: give one way to connect. */
+        cluster?: never;
+      }
+    | {
+        /** A Redis Cluster: its seed nodes and ioredis Cluster options. */
+        cluster: RedisClusterConnection;
+        /** Not with `cluster`: give one way to connect. */
+        url?: never;
+        /** Not with `cluster`: put ioredis options in `cluster.options`. */
+        redisOptions?: never;
+        /** Not with `cluster`: give one way to connect. */
+        client?: never;
+      }
+    | {
+        /** Your ioredis client: the bus publishes on it and subscribes on a duplicate of it. */
+        client: Redis | Cluster;
+        /** Not with `client`: give one way to connect. */
+        url?: never;
+        /** Not with `client`: the client has its options. */
+        redisOptions?: never;
+        /** Not with `client`: give one way to connect. */
+        cluster?: never;
+      }
   );
 
+/** The channel a bus uses when its options name none. */
 export const DEFAULT_INVALIDATION_CHANNEL = 'delegated-store:invalidation';
 
 /** What travels on the channel: who wrote, and which keys. */
@@ -70,6 +101,7 @@ const SUBSCRIBER_OPTIONS: RedisOptions = {
  * which is why local layers should keep a short ttl.
  */
 export class RedisInvalidationBus implements InvalidationBus {
+  /** The Pub/Sub channel this bus publishes and subscribes on. */
   readonly channel: string;
   /** Tells this instance's messages apart from the others'. */
   readonly #origin = randomUUID();

@@ -29,14 +29,23 @@ interface RawReader {
  * by shape, so that the package's types need no `cache-manager` installed by users who do not use it.
  */
 export interface CacheManagerCache {
+  /** The value, or `undefined` for a miss. */
   get<T>(key: string): Promise<T | undefined>;
+  /** Writes the value; `ttl` in milliseconds. */
   set<T>(key: string, value: T, ttl?: number): Promise<T>;
+  /** Deletes the key. */
   del(key: string): Promise<boolean>;
+  /** Batch read, one entry per key. */
   mget<T>(keys: string[]): Promise<Array<T | undefined>>;
+  /** Batch write. */
   mset<T>(list: Array<{ key: string; value: T; ttl?: number }>): Promise<unknown>;
+  /** Batch delete. */
   mdel(keys: string[]): Promise<boolean>;
+  /** When the key expires (epoch milliseconds), or `undefined` for no expiry. */
   ttl(key: string): Promise<number | undefined>;
+  /** Empties the cache's stores. */
   clear(): Promise<boolean>;
+  /** Closes the stores' connections; called by `CacheManagerStore.close()` when present. */
   disconnect?(): Promise<unknown>;
 }
 

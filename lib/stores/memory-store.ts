@@ -3,6 +3,7 @@ import type { Store, ValueWithExpiry } from '../core/store.js';
 import { coarseNow } from './coarse-clock.js';
 import { LruMap } from './lru-map.js';
 
+/** The options of `new MemoryStore(options)`. */
 export interface MemoryStoreOptions {
   /** The most entries kept; the least recently used one goes first. Default 10_000. */
   max?: number;

@@ -13,11 +13,6 @@ const root = fileURLToPath(new URL('../..', import.meta.url));
 const REPOSITORY = 'https://github.com/nestjs-delegated-store/nestjs-delegated-store/';
 /** What npm ships besides dist/lib: a relative link from the README to these works on npm. */
 const SHIPPED = new Set(['CHANGELOG.md', 'LICENSE']);
-/**
- * Guides that other issues are writing (12: reliability, 16: Redis, 18: performance): linked already,
- * allowed to be missing until those branches are merged.
- */
-const GUIDES_IN_PROGRESS = new Set(['docs/reliability.md', 'docs/redis.md', 'docs/performance.md']);
 
 /** The targets of the Markdown links `[text](target)` of a text, code blocks left out. */
 function linkTargets(markdown: string): string[] {
@@ -33,7 +28,7 @@ function repositoryPath(target: string): string | undefined {
 }
 
 function missing(path: string): boolean {
-  return !existsSync(join(root, path)) && !GUIDES_IN_PROGRESS.has(path);
+  return !existsSync(join(root, path));
 }
 
 describe('README.md, the npm page', () => {

@@ -9,6 +9,10 @@ import type { DelegatedMethodDecorator } from './typed-method-decorator.js';
 import { UncachedResults } from './uncached-results.js';
 import { callOriginal, wrapMethod, type MethodCall } from './wrap-method.js';
 
+/**
+ * The options of `@DelegatedCached()`. `A` and `R` are the method's parameters and result, inferred from
+ * the method, so that a `key` or `unless` function of the wrong shape does not compile.
+ */
 export interface DelegatedCachedOptions<A extends any[] = any[], R = any> {
   /**
    * Default: `${ClassName}.${methodName}:${stable JSON of the arguments}` (`namespace` replaces the class

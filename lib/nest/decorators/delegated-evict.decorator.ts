@@ -7,6 +7,7 @@ import { registerMethod } from './method-registry.js';
 import type { DelegatedMethodDecorator } from './typed-method-decorator.js';
 import { callOriginal, wrapMethod } from './wrap-method.js';
 
+/** The options of `@DelegatedEvict()`: give `key`, `keys` or `allEntries`; `A` is the method's parameters. */
 export interface DelegatedEvictOptions<A extends any[] = any[]> {
   /** The key to evict: a string, or a function of the method's arguments (called with `this`). */
   key?: string | NoInfer<(...args: A) => string>;

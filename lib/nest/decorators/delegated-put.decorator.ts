@@ -8,6 +8,7 @@ import { registerMethod } from './method-registry.js';
 import type { DelegatedMethodDecorator } from './typed-method-decorator.js';
 import { callOriginal, wrapMethod } from './wrap-method.js';
 
+/** The options of `@DelegatedPut()`; `A` is the method's parameters. */
 export interface DelegatedPutOptions<A extends any[] = any[]> {
   /** The key to write: a string, or a function of the method's arguments (called with `this`). */
   key: string | NoInfer<(...args: A) => string>;

@@ -64,8 +64,10 @@ interface Served {
  */
 @Injectable()
 export class DelegatedCacheInterceptor implements NestInterceptor {
+  /** Where a failing store is logged (the response is still the handler's). */
   protected readonly logger = new Logger('DelegatedCacheInterceptor');
 
+  /** Reads the request's method and URL and sets the response headers, whatever the HTTP platform. */
   @Optional()
   @Inject(HttpAdapterHost)
   protected readonly httpAdapterHost?: HttpAdapterHost;
@@ -74,7 +76,9 @@ export class DelegatedCacheInterceptor implements NestInterceptor {
   readonly #stores = new Map<StoreRef | undefined, DelegatedStore<string, unknown>>();
 
   constructor(
+    /** Finds the store of a route (the default one, or a `DelegatedCacheStore` name). */
     protected readonly moduleRef: ModuleRef,
+    /** Reads the route's `DelegatedCacheKey`, `DelegatedCacheTtl` and `DelegatedCacheStore` metadata. */
     protected readonly reflector: Reflector,
   ) {}
 
