@@ -10,15 +10,27 @@ import type { ChangeCallback, DeleteCallback } from '../core/change-callbacks.js
 import type { InvalidationBus } from '../core/invalidation-bus.js';
 import type { Middleware } from '../core/operation.js';
 import type { StoreErrorHandler } from '../core/options.js';
-import type { Layer } from '../core/store.js';
+import type { Layer, Store } from '../core/store.js';
 import type { TypedStoreClass } from './delegated-store.tokens.js';
 
 /** A Nest interceptor given to a store: a class (built by Nest's DI) or an instance (used as it is). */
 export type DelegatedStoreInterceptor = Type<NestInterceptor> | NestInterceptor;
 
+/**
+ * A layer as the module takes it: a `Layer<K, V>` whose store may also be a `Store<never, never>`. That
+ * is what an untyped `new MemoryStore()` / `new RedisStore()` becomes in `forRoot({ layers })` called
+ * without type arguments, so that K and V are inferred from what is typed (the primary table, a
+ * middleware) instead of being widened to `unknown` by the cache layers. A `Store<never, never>` is a
+ * `Store<K, V>` (it holds no value; its methods take any key), so the store still gets `Layer<K, V>`s.
+ * With nothing typed at all (only untyped cache layers, no type arguments), K and V are inferred `never`.
+ */
+export interface DelegatedStoreModuleLayer<K, V> extends Omit<Layer<K, V>, 'store'> {
+  store: Store<K, V> | Store<never, never>;
+}
+
 /** Everything a store is built from; the options that `forRootAsync`'s factory may compute. */
 export interface DelegatedStoreFactoryOptions<K, V> {
-  layers: Layer<K, V>[];
+  layers: DelegatedStoreModuleLayer<K, V>[];
   backFillCallbacks?: BackFillCallback<K, V>[];
   /** The last listed runs first, inside the interceptors. */
   middlewares?: Middleware<K, V>[];

@@ -18,6 +18,7 @@ export type {
   DelegatedStoreModuleOptions,
   DelegatedStoreModuleAsyncOptions,
   DelegatedStoreFactoryOptions,
+  DelegatedStoreModuleLayer,
   DelegatedStoreInterceptor,
   DelegatedStoreOptionsFactory,
 } from './delegated-store-module-options.interface.js';
