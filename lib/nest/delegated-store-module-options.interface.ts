@@ -17,15 +17,22 @@ import type { TypedStoreClass } from './delegated-store.tokens.js';
 export type DelegatedStoreInterceptor = Type<NestInterceptor> | NestInterceptor;
 
 /**
- * A layer as the module takes it: a `Layer<K, V>` whose store may also be a `Store<never, never>`. That
- * is what an untyped `new MemoryStore()` / `new RedisStore()` becomes in `forRoot({ layers })` called
- * without type arguments, so that K and V are inferred from what is typed (the primary table, a
- * middleware) instead of being widened to `unknown` by the cache layers. A `Store<never, never>` is a
- * `Store<K, V>` (it holds no value; its methods take any key), so the store still gets `Layer<K, V>`s.
- * With nothing typed at all (only untyped cache layers, no type arguments), K and V are inferred `never`.
+ * What an untyped store in the module's layers is typed as: `new MemoryStore()` / `new RedisStore()` in
+ * `forRoot({ layers })` called without type arguments becomes a store of `never`. It holds no value and
+ * takes any key, so it is a `Store<K, V>` for every K and V; next to a typed layer or middleware its
+ * `never` drops out of the inference of K and V (where an untyped store of `unknown` would widen them).
+ * An interface of its own, so that a compiler message about a wrong layer compares it with `Store<K, V>`.
+ */
+// eslint-disable-next-line @typescript-eslint/no-empty-object-type -- the name is the point (see above)
+export interface UntypedStore extends Store<never, never> {}
+
+/**
+ * A layer as the module takes it: a `Layer<K, V>`, or one whose store is untyped (see UntypedStore), so
+ * that `forRoot` infers K and V from what is typed (the primary table, a middleware). With nothing typed
+ * at all (only untyped cache layers, no type arguments), K and V are inferred `never`.
  */
 export interface DelegatedStoreModuleLayer<K, V> extends Omit<Layer<K, V>, 'store'> {
-  store: Store<K, V> | Store<never, never>;
+  store: Store<K, V> | UntypedStore;
 }
 
 /** Everything a store is built from; the options that `forRootAsync`'s factory may compute. */

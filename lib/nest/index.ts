@@ -19,6 +19,7 @@ export type {
   DelegatedStoreModuleAsyncOptions,
   DelegatedStoreFactoryOptions,
   DelegatedStoreModuleLayer,
+  UntypedStore,
   DelegatedStoreInterceptor,
   DelegatedStoreOptionsFactory,
 } from './delegated-store-module-options.interface.js';
