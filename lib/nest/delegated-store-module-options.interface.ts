@@ -10,16 +10,36 @@ import type { ChangeCallback, DeleteCallback } from '../core/change-callbacks.js
 import type { InvalidationBus } from '../core/invalidation-bus.js';
 import type { Middleware } from '../core/operation.js';
 import type { StoreErrorHandler } from '../core/options.js';
-import type { Layer } from '../core/store.js';
+import type { Layer, Store } from '../core/store.js';
 import type { TypedStoreClass } from './delegated-store.tokens.js';
 
 /** A Nest interceptor given to a store: a class (built by Nest's DI) or an instance (used as it is). */
 export type DelegatedStoreInterceptor = Type<NestInterceptor> | NestInterceptor;
 
+/**
+ * What an untyped store in the module's layers is typed as: `new MemoryStore()` / `new RedisStore()` in
+ * `forRoot({ layers })` called without type arguments becomes a store of `never`. It holds no value and
+ * takes any key, so it is a `Store<K, V>` for every K and V; next to a typed layer or middleware its
+ * `never` drops out of the inference of K and V (where an untyped store of `unknown` would widen them).
+ * An interface of its own, so that a compiler message about a wrong layer compares it with `Store<K, V>`.
+ */
+// eslint-disable-next-line @typescript-eslint/no-empty-object-type -- the name is the point (see above)
+export interface UntypedStore extends Store<never, never> {}
+
+/**
+ * A layer as the module takes it: a `Layer<K, V>`, or one whose store is untyped (see UntypedStore), so
+ * that `forRoot` infers K and V from what is typed (the primary table, a middleware). With nothing typed
+ * at all (only untyped cache layers, no type arguments), K and V are inferred `never`.
+ */
+export interface DelegatedStoreModuleLayer<K, V> extends Omit<Layer<K, V>, 'store'> {
+  /** The layer's store: typed (`Store<K, V>`), or untyped (`new MemoryStore()` without type arguments). */
+  store: Store<K, V> | UntypedStore;
+}
+
 /** Everything a store is built from; the options that `forRootAsync`'s factory may compute. */
 export interface DelegatedStoreFactoryOptions<K, V> {
-  /** The store's layers, index 0 read first (see `Layer`). */
-  layers: Layer<K, V>[];
+  /** The store's layers, index 0 read first (see `Layer`; an untyped store is allowed, see UntypedStore). */
+  layers: DelegatedStoreModuleLayer<K, V>[];
   /** Called after each successful backfill or load write (see `withBackFillCallbacks`). */
   backFillCallbacks?: BackFillCallback<K, V>[];
   /** The last listed runs first, inside the interceptors. */

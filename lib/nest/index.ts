@@ -18,6 +18,8 @@ export type {
   DelegatedStoreModuleOptions,
   DelegatedStoreModuleAsyncOptions,
   DelegatedStoreFactoryOptions,
+  DelegatedStoreModuleLayer,
+  UntypedStore,
   DelegatedStoreInterceptor,
   DelegatedStoreOptionsFactory,
 } from './delegated-store-module-options.interface.js';

@@ -80,6 +80,41 @@ describe('store lifecycle in a Nest application', () => {
     await moduleRef.close();
   });
 
+  it('logs a backFill$ subscriber that throws, at ERROR under the store name; it keeps its events', async () => {
+    const logger = new RecordingLogger();
+    const moduleRef = await Test.createTestingModule({
+      imports: [
+        DelegatedStoreModule.forRoot({
+          name: 'users',
+          layers: [
+            { store: new TestStore<string>() },
+            { store: new TestStore<string>({ a: 'secret A', b: 'secret B' }), primary: true },
+          ],
+        }),
+      ],
+    })
+      .setLogger(logger)
+      .compile();
+    const store = moduleRef.get<DelegatedStore<string, string>>(getDelegatedStoreToken('users'));
+    const seen: string[] = [];
+    store.backFill$.subscribe((event) => {
+      seen.push(event.key);
+      throw new Error(`subscriber broke on ${event.key}`);
+    });
+
+    expect(await store.get('a')).toBe('secret A');
+    await store.drain();
+    expect(await store.get('b')).toBe('secret B');
+    await store.drain();
+
+    expect(seen).toEqual(['a', 'b']);
+    expect(logger.errors).toEqual([
+      { message: 'a backFill$ subscriber threw; the store went on: subscriber broke on a', context: 'users' },
+      { message: 'a backFill$ subscriber threw; the store went on: subscriber broke on b', context: 'users' },
+    ]);
+    await moduleRef.close();
+  });
+
   it('logs a failing cache layer under "DelegatedStore" for the default store and still answers', async () => {
     const logger = new RecordingLogger();
     const broken: Store<string, string> = {

@@ -141,6 +141,23 @@ try {
     mkdirSync(dirname(link), { recursive: true });
     symlinkSync(join(root, 'node_modules', name), link, 'dir');
   }
+  // The metadata npm and GitHub show: the package.json as installed from the tarball.
+  const installed = JSON.parse(
+    readFileSync(join(app, 'node_modules', 'nestjs-delegated-store', 'package.json'), 'utf8'),
+  );
+  const metadataProblems = [
+    installed.license === 'MIT' ? '' : `license is ${JSON.stringify(installed.license)}, not "MIT"`,
+    installed.repository?.type === 'git' && /^git\+https:\/\/\S+\.git$/.test(installed.repository?.url ?? '')
+      ? ''
+      : `repository is ${JSON.stringify(installed.repository)}, not { type: "git", url: "git+https://….git" }`,
+    /^https:\/\/\S+$/.test(installed.bugs?.url ?? '')
+      ? ''
+      : `bugs is ${JSON.stringify(installed.bugs)}, not { url }`,
+    /^https:\/\/\S+$/.test(installed.homepage ?? '')
+      ? ''
+      : `homepage is ${JSON.stringify(installed.homepage)}, not a URL`,
+  ].filter((problem) => problem !== '');
+  if (metadataProblems.length > 0) fail(`the packed package.json: ${metadataProblems.join('; ')}`);
 
   // 4. Compile (the @ts-expect-error lines fail the compile if the package's types were any) and run.
   run(process.execPath, [join(app, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', 'tsconfig.json'], app);

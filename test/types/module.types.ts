@@ -70,10 +70,91 @@ UsersStore.forRoot({
   ],
 });
 
-// The contract's forRoot infers from its type arguments, written once.
+// The contract's forRoot infers from its type arguments, written once: they reach the middlewares and
+// the callbacks.
 DelegatedStoreModule.forRoot<string, User>({
   layers: [{ store: new MemoryStore() }, { store: usersTable, primary: true }],
   middlewares: [userMiddleware],
+  backFillCallbacks: [
+    (_ctx, key, value) => {
+      const k: string = key;
+      const name: string = value.name;
+      // @ts-expect-error the key is a string
+      const wrong: number = key;
+      void [k, name, wrong];
+    },
+  ],
+  onDelete: [
+    (_ctx, key) => {
+      const k: string = key;
+      void k;
+    },
+  ],
+});
+
+// Without type arguments, forRoot infers them from what is typed (the table, the middleware): the untyped
+// cache layers in front of it do not widen K and V to unknown.
+DelegatedStoreModule.forRoot({
+  layers: [
+    { store: new MemoryStore(), ttl: 60_000 },
+    { store: new RedisStore(), ttl: 3_600_000 },
+    { store: usersTable, primary: true },
+  ],
+  middlewares: [userMiddleware],
+  backFillCallbacks: [
+    (_ctx, key, value) => {
+      const k: string = key;
+      const name: string = value.name;
+      // @ts-expect-error the key is a string
+      const wrong: number = key;
+      void [k, name, wrong];
+    },
+  ],
+});
+
+// A cache-only store: the typed middleware gives the types.
+DelegatedStoreModule.forRoot({
+  name: 'users-cache',
+  layers: [{ store: new MemoryStore(), ttl: 60_000 }],
+  middlewares: [userMiddleware],
+  onChange: [
+    (_ctx, key) => {
+      // @ts-expect-error the key is a string
+      const wrong: number = key;
+      void wrong;
+    },
+  ],
+});
+
+// A typed layer next to untyped ones still has to agree with the middleware.
+DelegatedStoreModule.forRoot({
+  layers: [{ store: new MemoryStore() }, { store: usersTable, primary: true }],
+  // @ts-expect-error a middleware of other types than the table's
+  middlewares: [productMiddleware],
+});
+
+// forRootAsync infers from what its factory returns.
+DelegatedStoreModule.forRootAsync({
+  useFactory: () => ({
+    layers: [{ store: new MemoryStore() }, { store: usersTable, primary: true }],
+    backFillCallbacks: [
+      (_ctx, key) => {
+        // @ts-expect-error the key is a string
+        const wrong: number = key;
+        void wrong;
+      },
+    ],
+  }),
+});
+
+UsersStore.forRootAsync({
+  // @ts-expect-error the factory of a typed class returns a layer of other types
+  useFactory: () => ({ layers: [{ store: productsTable, primary: true }] }),
+});
+
+UsersStore.forRootAsync({
+  // @ts-expect-error a memory layer typed for other keys
+  useFactory: async () => ({ layers: [{ store: new MemoryStore<number, User>() }] }),
 });
 
 @Injectable()
@@ -102,6 +183,11 @@ export function lookups(app: INestApplicationContext): void {
   // @ts-expect-error a UsersStore is not a store of numbers
   const wrong: DelegatedStore<number, User> = sameUsers;
   void [typed, wrong];
+  // A string token gives Nest nothing to type the lookup by: the type is written at the call (unchecked).
+  const named = app.get<DelegatedStore<string, User>>(getDelegatedStoreToken('users'));
+  // @ts-expect-error the type written at the call is the one the lookup has
+  const wrongNamed: DelegatedStore<number, User> = named;
+  void [named, wrongNamed];
   const defaultToken: typeof DelegatedStore = getDelegatedStoreToken();
   const namedToken: string = getDelegatedStoreToken('sessions');
   void [defaultToken, namedToken];
