@@ -8,7 +8,7 @@ import {
   withOnDeleteCallbacks,
   type StoreErrorSource,
 } from '../../lib/index.js';
-import { flush, TestStore } from '../support/test-store.js';
+import { flush, FullTestStore, TestStore } from '../support/test-store.js';
 
 function setup(
   options: Parameters<typeof withOnChange<string, string>>[0][] = [],
@@ -129,7 +129,7 @@ describe('change callbacks', () => {
     expect(db.count('get')).toBe(1);
   });
 
-  it('writes of the caches only fire no callback (cachesOnly, invalidate, clear)', async () => {
+  it('writes of the caches only fire no callback (cachesOnly, invalidate)', async () => {
     const { l0, store, changes, deletes } = setup([], { k: 'old' });
     l0.data.set('k', 'old');
     await store.set('k', 'cached', { cachesOnly: true });
@@ -137,5 +137,23 @@ describe('change callbacks', () => {
     await store.invalidate('k');
     expect(changes).toEqual([]);
     expect(deletes).toEqual([]);
+  });
+
+  it('clear fires no callback and reads no old value, whether of the caches only or of every layer', async () => {
+    const l0 = new FullTestStore<string>({ k: 'old' });
+    const db = new FullTestStore<string>({ k: 'old', other: 'old' });
+    const fired: string[] = [];
+    const store = new DelegatedStore<string, string>(
+      [{ store: l0 }, { store: db, primary: true }],
+      withOnChange<string, string>((ctx, key) => void fired.push(`change ${ctx.operation} ${key}`)),
+      withOnDelete<string, string>((ctx, key) => void fired.push(`delete ${ctx.operation} ${key}`)),
+    );
+    await store.clear({ cachesOnly: true });
+    expect(l0.data.size).toBe(0);
+    await store.clear();
+    expect(db.data.size).toBe(0);
+    await flush();
+    expect(fired).toEqual([]);
+    expect(db.count('get') + l0.count('get')).toBe(0);
   });
 });

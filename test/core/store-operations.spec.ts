@@ -4,7 +4,9 @@ import {
   DelegatedStore,
   NotFoundError,
   StoreClosedError,
+  withInvalidationBus,
   withMiddleware,
+  type InvalidationBus,
   type Middleware,
   type OperationContext,
 } from '../../lib/index.js';
@@ -171,6 +173,61 @@ describe('getSet', () => {
     expect(l0.data.get('k')).toBe('new');
   });
 
+  it('publishes its key on the bus once written, and another instance drops its local copy', async () => {
+    const published: string[][] = [];
+    const listeners: Array<(keys: string[]) => void> = [];
+    const bus = (): InvalidationBus => ({
+      publish: async (keys) => {
+        published.push([...keys]);
+        listeners.forEach((listener) => listener([...keys]));
+      },
+      subscribe: async (onKeys) => void listeners.push(onKeys),
+      close: async () => {},
+    });
+    const localA = new FullTestStore<string>();
+    const localB = new FullTestStore<string>({ k: 'old' });
+    const db = new FullTestStore<string>({ k: 'old' });
+    const a = new DelegatedStore<string, string>(
+      [
+        { store: localA, local: true },
+        { store: db, primary: true },
+      ],
+      withInvalidationBus(bus()),
+    );
+    new DelegatedStore<string, string>(
+      [
+        { store: localB, local: true },
+        { store: db, primary: true },
+      ],
+      withInvalidationBus(bus()),
+    );
+    expect(await a.getSet('k', 'new')).toBe('old');
+    await flush();
+    expect(published).toEqual([['k']]);
+    expect(localB.data.has('k')).toBe(false);
+  });
+
+  it('options.ttl replaces the cache layers ttl, as for set', async () => {
+    const { l0, l1, db, store } = setup({ db: { k: 'old' } });
+    await store.getSet('k', 'new', { ttl: 42 });
+    expect(l0.calls.filter((call) => call.method === 'set').map((call) => call.ttl)).toEqual([42]);
+    expect(l1.calls.filter((call) => call.method === 'set').map((call) => call.ttl)).toEqual([42]);
+    await store.getSet('k', 'newer');
+    expect(l0.calls.filter((call) => call.method === 'set').map((call) => call.ttl)).toEqual([42, 1000]);
+    expect(db.data.get('k')).toBe('newer');
+  });
+
+  it('options.ttl replaces the layers ttl in a store without a primary too', async () => {
+    const l0 = new FullTestStore<string>();
+    const l1 = new FullTestStore<string>({ k: 'old' });
+    const store = new DelegatedStore<string, string>([
+      { store: l0, ttl: 1000 },
+      { store: l1, ttl: 5000 },
+    ]);
+    expect(await store.getSet('k', 'new', { ttl: 42 })).toBe('old');
+    expect(l0.calls.filter((call) => call.method === 'set').map((call) => call.ttl)).toEqual([42]);
+    expect(l1.calls.filter((call) => call.method === 'set').map((call) => call.ttl)).toEqual([42]);
+  });
   it('rejects an undefined value with a TypeError', async () => {
     const { store } = setup();
     await expect(store.getSet('k', undefined as unknown as string)).rejects.toThrow(TypeError);
@@ -263,6 +320,42 @@ describe('clear', () => {
     expect(l1.data.has('k')).toBe(false);
     let calls = 0;
     expect(await store.getOrLoad('k', async () => `fresh${++calls}`)).toBe('fresh1');
+  });
+
+  it('a full clear does not bring back a value: a walk that ends while a layer is still clearing backfills nothing', async () => {
+    const { l0, l1, db, store } = setup({ l1: { k: 'old' }, db: { k: 'old' } });
+    const l1Read = l1.holdNext('get');
+    const reading = store.get('k'); // a walk begun before the clear, held at l1
+    await flush();
+    const l1Clear = l1.holdNext('clear');
+    const clearing = store.clear();
+    await flush(); // db and l0 are cleared, l1's clear is still in flight
+    expect(db.data.size).toBe(0);
+    l1Read.open();
+    expect(await reading).toBe('old'); // it read l1 before l1 was cleared
+    await flush();
+    l1Clear.open();
+    await clearing;
+    await store.drain();
+    expect(l0.data.has('k')).toBe(false);
+    expect(await store.get('k')).toBeUndefined();
+  });
+
+  it('a read issued after the clear resolved does not join a walk begun during it', async () => {
+    const { l0, db, store } = setup({ l0: { k: 'old' }, db: { k: 'old' } });
+    const dbClear = db.holdNext('clear');
+    const clearing = store.clear();
+    await flush(); // the primary's clear is in flight, l0 still holds the value
+    const l0Read = l0.holdNext('get');
+    const during = store.get('k'); // a walk born during the clear, held at l0
+    await flush();
+    dbClear.open();
+    await clearing;
+    const after = store.get('k');
+    await flush();
+    l0Read.open();
+    await during;
+    expect(await after).toBeUndefined();
   });
 
   it('waits for a backfill write in flight, so that it cannot land after the clear', async () => {

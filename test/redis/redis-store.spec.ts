@@ -339,6 +339,42 @@ for (const target of targets) {
         expect(await store.getSet('ttl', 'after expiry')).toBeUndefined();
       });
 
+      it('on a Redis without SET … GET (before 6.2) swaps by a script, with the same ttl rules', async () => {
+        // A client of the store's own whose server refuses SET … GET as Redis 6.0 does; the rest is real.
+        const client = await newClient();
+        const setGets: unknown[][] = [];
+        let scripts = 0;
+        const set = client.set.bind(client) as (...args: unknown[]) => Promise<unknown>;
+        const evalScript = client.eval.bind(client) as (...args: unknown[]) => Promise<unknown>;
+        client.set = ((...args: unknown[]) => {
+          if (args.at(-1) !== 'GET') return set(...args);
+          setGets.push(args);
+          return Promise.reject(new Error('ERR syntax error'));
+        }) as typeof client.set;
+        client.eval = ((...args: unknown[]) => (scripts++, evalScript(...args))) as typeof client.eval;
+        const store = new RedisStore<unknown>({ client, prefix });
+        try {
+          await store.set('old-redis', 'plain');
+          const before = Date.now();
+          expect(await store.getSet('old-redis', 'timed', 60_000)).toBe('plain');
+          expect([setGets.length, scripts]).toEqual([1, 1]); // refused once, then the script
+          expect(await raw.pttl(`${prefix}:old-redis`)).toBeGreaterThan(59_000);
+          const entry = await store.getWithExpiry('old-redis');
+          expect(entry?.value).toBe('timed');
+          expect(entry?.expiresAt).toBeGreaterThanOrEqual(before + 60_000);
+          // Without ttl: plain JSON that never expires. The store no longer tries SET … GET.
+          expect(await store.getSet('old-redis', 'forever')).toBe('timed');
+          expect([setGets.length, scripts]).toEqual([1, 2]);
+          expect(await raw.pttl(`${prefix}:old-redis`)).toBe(-1);
+          expect(await raw.get(`${prefix}:old-redis`)).toBe('"forever"');
+          expect(await store.getSet('old-redis-none', 'first')).toBeUndefined();
+          expect(await store.get('old-redis-none')).toBe('first');
+        } finally {
+          await store.close();
+          await client.quit();
+        }
+      });
+
       it('is atomic: concurrent swaps from two connections each see one distinct earlier value', async () => {
         const first = open();
         const second = open();

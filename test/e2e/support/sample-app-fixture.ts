@@ -17,6 +17,7 @@ import { UserPreheater } from '../../../sample-app/src/users/store/user-preheate
 import type { UserStoreValue } from '../../../sample-app/src/users/user-store-value.js';
 import { UsersRepository } from '../../../sample-app/src/users/users.repository.js';
 import { DATABASE_URL, REDIS_URL } from '../../support/services.js';
+import { RecordingNestLogger } from './recording-nest-logger.js';
 
 export type DatabaseKind = 'sqlite' | 'postgres';
 
@@ -41,6 +42,8 @@ export interface RunningApp {
 export class SampleAppFixture {
   readonly env: AppEnv;
   readonly redisPrefix: string | undefined;
+  /** What every instance logged (all levels); only errors and warnings are printed. */
+  readonly logger = new RecordingNestLogger();
   readonly #apps: INestApplication[] = [];
   readonly #cleanups: Array<() => Promise<void>> = [];
 
@@ -81,7 +84,7 @@ export class SampleAppFixture {
     const moduleRef = await Test.createTestingModule({
       imports: [AppModule.forRoot(AppConfig.fromEnv(this.env))],
     }).compile();
-    const app = moduleRef.createNestApplication({ logger: ['error', 'warn'] });
+    const app = moduleRef.createNestApplication({ logger: this.logger });
     this.#apps.push(app);
     await app.init();
     const preheater = app.get(UserPreheater);

@@ -301,4 +301,18 @@ export function usersE2eSuite(database: DatabaseKind): void {
     // Never the user store: the HTTP cache has its own.
     expect(await a.store.get('keyv:/users/stats', { cachesOnly: true })).toBeUndefined();
   });
+
+  it('logs each change of a user through onChange/onDelete: the key and the operation, never the values', async () => {
+    const changesOf60 = () =>
+      fixture.logger.messagesOf('UserStore').filter((message) => /^user:60 (changed|deleted) /.test(message));
+    await a.http().put('/users/60').send({ name: 'Grace Hopper', email: 'grace@example.com' }).expect(200);
+    expect(changesOf60()).toEqual([]); // a new user: nothing was replaced
+    await a.http().put('/users/60').send({ name: 'Grace B. Hopper', email: 'gbh@example.com' }).expect(200);
+    expect(changesOf60()).toEqual(['user:60 changed (set)']);
+    await a.http().delete('/users/60').expect(204);
+    expect(changesOf60()).toEqual(['user:60 changed (set)', 'user:60 deleted (delete)']);
+    const logged = fixture.logger.messagesOf('UserStore').join('\n');
+    expect(logged).not.toContain('Hopper');
+    expect(logged).not.toContain('@example.com');
+  });
 }

@@ -5,20 +5,23 @@ import {
   Get,
   Injectable,
   Module,
+  Next,
   NotFoundException,
   Param,
   Post,
   Query,
   Res,
+  Sse,
   StreamableFile,
   UseInterceptors,
   type ExecutionContext,
   type INestApplication,
   type LoggerService,
+  type MessageEvent,
 } from '@nestjs/common';
 import { APP_INTERCEPTOR, Reflector } from '@nestjs/core';
 import { ExecutionContextHost } from '@nestjs/core/helpers/execution-context-host.js';
-import { lastValueFrom, of } from 'rxjs';
+import { lastValueFrom, of, type Observable } from 'rxjs';
 import { Test } from '@nestjs/testing';
 import { AsyncLocalStorage } from 'node:async_hooks';
 import { randomUUID } from 'node:crypto';
@@ -129,6 +132,20 @@ class ItemsController {
   @Get('raw')
   raw(@Res() response: { json(body: unknown): void }): void {
     response.json({ run: this.runs.add('raw') });
+  }
+
+  // Hands the request on to what comes next (here Nest's 404 for unmatched routes): Nest ignores what it
+  // returns, so a cached answer could never reach the client.
+  @Get('next')
+  handOn(@Next() next: () => void): { run: number } {
+    const run = this.runs.add('next');
+    next();
+    return { run };
+  }
+
+  @Sse('events')
+  events(): Observable<MessageEvent> {
+    return of({ data: { run: this.runs.add('events') } });
   }
 
   @Get('file')
@@ -355,6 +372,41 @@ describeWithRedis('DelegatedCacheInterceptor over real HTTP, memory â†’ Redis â†
     expect(runs.of('nothing')).toBe(2);
     expect(await memory.has('GET /items/file')).toBe(false);
     expect(await memory.has('GET /items/passthrough')).toBe(false);
+  });
+
+  it('lets @Next() handlers and @Sse() routes through untouched: no store call, no header, no entry', async () => {
+    // The store is checked before the next request: a cached @Next() answer would leave it hanging.
+    for (let i = 1; i <= 2; i++) {
+      const handedOn = await http().get('/items/next').expect(404);
+      expect(handedOn.headers['x-cache']).toBeUndefined();
+      expect(runs.of('next')).toBe(i);
+      expect(entered.has('GET /items/next')).toBe(false);
+      const events = await http().get('/items/events').expect(200);
+      expect(events.headers['content-type']).toContain('text/event-stream');
+      expect(events.headers['x-cache']).toBeUndefined();
+      expect(events.text).toContain(`data: {"run":${i}}`);
+      expect(entered.has('GET /items/events')).toBe(false);
+      await store.drain();
+    }
+    expect(runs.of('events')).toBe(2);
+    expect(await memory.has('GET /items/next')).toBe(false);
+    expect(await memory.has('GET /items/events')).toBe(false);
+  });
+
+  it('lets HEAD requests through: Express runs the GET handler, the cache is neither read nor written', async () => {
+    await http().get('/items?head=1').expect(200);
+    await store.drain();
+    const before = runs.of('list');
+    const head = await http().head('/items?head=1').expect(200);
+    expect(head.headers['x-cache']).toBeUndefined();
+    expect(runs.of('list')).toBe(before + 1); // not served from the GET's entry
+    await http().head('/items?head=2').expect(200);
+    await store.drain();
+    expect(runs.of('list')).toBe(before + 2);
+    expect([...entered.keys()].filter((key) => key.startsWith('HEAD'))).toEqual([]);
+    expect(entered.has('GET /items?head=2')).toBe(false);
+    expect(await memory.has('HEAD /items?head=2')).toBe(false);
+    expect(await memory.has('GET /items?head=2')).toBe(false);
   });
 
   it("passes the handler's own errors on, and caches none", async () => {
