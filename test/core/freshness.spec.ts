@@ -208,6 +208,73 @@ describe('grace: fresh, then stale (served and refreshed once), then expired', (
     expect(await read(store)).toEqual({ value: 'v1', layer: 'cache', stale: false });
   });
 
+  it('a refresh that meets a failing cache layer and reaches no source has failed: the stale entry stays servable', async () => {
+    // No primary: the layer below is the last word. Its failure is not "the source has no value".
+    const top = new ExpiringTestStore<string>();
+    const below = new ExpiringTestStore<string>();
+    const errors: unknown[] = [];
+    const store = new DelegatedStore<string, string>(
+      [
+        { store: top, name: 'top', ttl: TTL, grace: GRACE },
+        { store: below, name: 'below', ttl: 60_000 },
+      ],
+      withErrorHandler((error) => void errors.push(error)),
+    );
+    await store.set('k', 'v1');
+    advance(TTL + 1);
+    below.failures.getWithExpiry = new Error('below is down');
+    expect(await store.get('k')).toBe('v1');
+    await store.drain();
+    await flush();
+    expect(top.data.get('k')).toBe('v1'); // not deleted
+    expect(store.stats().layers[0]).toMatchObject({ refreshes: 1, refreshFailures: 1 });
+    expect(errors).toContain(below.failures.getWithExpiry);
+    advance(999);
+    expect(await read(store)).toEqual({ value: 'v1', layer: 'top', stale: true });
+    await flush();
+    expect(below.count('getWithExpiry')).toBe(1); // backed off
+    // Once every layer answers a clean miss, the source really has no value: the copies go.
+    delete below.failures.getWithExpiry;
+    await below.delete('k');
+    advance(1);
+    expect(await store.get('k')).toBe('v1');
+    await store.drain();
+    await flush();
+    expect(top.data.has('k')).toBe(false);
+    expect(store.stats().layers[0]).toMatchObject({ refreshes: 2, refreshFailures: 1 });
+  });
+
+  it('a cachesOnly read over [memory with grace, a failing cache, primary] keeps the memory entry when the cache fails', async () => {
+    const memory = new MemoryStore<string, string>();
+    const redis = new ExpiringTestStore<string>();
+    const db = new ExpiringTestStore<string>({ k: 'v1' });
+    const store = new DelegatedStore<string, string>(
+      [
+        { store: memory, name: 'memory', ttl: TTL, grace: GRACE },
+        { store: redis, name: 'redis', ttl: 60_000 },
+        { store: db, name: 'db', primary: true },
+      ],
+      withErrorHandler(() => {}),
+    );
+    expect(await store.get('k')).toBe('v1');
+    await store.drain();
+    db.calls.length = 0;
+    redis.calls.length = 0;
+    advance(TTL + 1);
+    redis.failures.getWithExpiry = new Error('redis is down');
+    expect(await store.get('k', { cachesOnly: true })).toBe('v1');
+    await store.drain();
+    await flush();
+    expect(store.stats().layers[0]).toMatchObject({ staleHits: 1, refreshes: 1, refreshFailures: 1 });
+    let served: ServedInfo | undefined;
+    const again = await store.get('k', { cachesOnly: true, onServed: (_layer, info) => (served = info) });
+    expect(again).toBe('v1');
+    expect(served).toEqual({ stale: true });
+    await flush();
+    expect(redis.count('getWithExpiry')).toBe(1); // backed off
+    expect(db.calls).toEqual([]); // cachesOnly: the primary is never read
+  });
+
   it('getOrLoad refreshes a stale entry with its loader (caches only), answering the stale value at once', async () => {
     const cache = new ExpiringTestStore<string>();
     const store = new DelegatedStore<string, string>([{ store: cache, ttl: TTL, grace: GRACE }]);
