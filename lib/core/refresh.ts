@@ -13,6 +13,11 @@ const MAX_BACKOFF_KEYS = 10_000;
 
 const noop = () => {};
 
+/** What #read answers for a cache layer whose read failed or timed out (already counted and reported). */
+class LayerReadFailure {
+  constructor(readonly error: unknown) {}
+}
+
 export type RefreshLoader<K, V> = (key: K) => Promise<V | undefined>;
 
 /**
@@ -20,8 +25,9 @@ export type RefreshLoader<K, V> = (key: K) => Promise<V | undefined>;
  * left): one per key, shared by every reader. It walks the layers below the one that held the entry
  * (then calls the loader, for getOrLoad), and writes what it finds into the layers above where it found
  * it, as a backfill: fenced like any backfill (a write of the key that overlaps it drops its writes). When
- * the source no longer has the key, it deletes the stale copies; when it fails, the stale entry stays
- * servable until its grace ends.
+ * the source no longer has the key, it deletes the stale copies; when it fails (the primary or the loader
+ * fails, or a cache layer fails and neither answers after it), the stale entry stays servable until its
+ * grace ends.
  */
 export class Refresher<K, V> {
   readonly #stack: LayerStack<K, V>;
@@ -111,9 +117,17 @@ export class Refresher<K, V> {
     let handedOver = false;
     try {
       let knownMiss = false;
+      let layerFailure: LayerReadFailure | undefined;
+      /** Whether the primary or the loader answered: only they can say that the key is gone. */
+      let sourceAnswered = false;
       for (const layer of layers) {
         if (layer.index <= from.index) continue;
         const entry = await this.#read(layer, key);
+        if (layer.primary) sourceAnswered = true;
+        if (entry instanceof LayerReadFailure) {
+          layerFailure ??= entry;
+          continue;
+        }
         if (entry === undefined) continue;
         if (isKnownMiss(entry.value)) {
           if (stack.negativeTtl === undefined) continue;
@@ -134,6 +148,7 @@ export class Refresher<K, V> {
       if (!knownMiss && loader !== undefined) {
         stack.loads++;
         const value = await callLoader(loader, key);
+        sourceAnswered = true;
         if (value !== undefined) {
           handedOver = this.#schedule(
             refresh,
@@ -161,6 +176,8 @@ export class Refresher<K, V> {
           return undefined;
         }
       }
+      // A layer that failed may hold the key: with no source to say otherwise, the refresh has failed.
+      if (layerFailure !== undefined && !knownMiss && !sourceAnswered) throw layerFailure.error;
       // The source no longer has the key: the stale copies go.
       await this.#deleteCopies(refresh, key, layers, from);
       return undefined;
@@ -174,15 +191,18 @@ export class Refresher<K, V> {
     }
   }
 
-  /** A layer's entry for the refresh; a failing cache layer is a miss, a failing primary fails the refresh. */
-  async #read(layer: LayerRuntime<K, V>, key: K): Promise<ValueWithExpiry<V> | undefined> {
+  /**
+   * A layer's entry for the refresh. A failing cache layer is reported, and the walk goes on without it;
+   * a failing primary fails the refresh.
+   */
+  async #read(layer: LayerRuntime<K, V>, key: K): Promise<ValueWithExpiry<V> | LayerReadFailure | undefined> {
     try {
       const entry = await layer.getWithExpiry(key);
       return entry === undefined || entry.value === undefined ? undefined : entry;
     } catch (error) {
       if (error instanceof NotFoundError) return undefined;
       this.#stack.readFailed(layer, error, 'refresh');
-      return undefined;
+      return new LayerReadFailure(error);
     }
   }
 

@@ -3,10 +3,13 @@ import {
   ConfigurationError,
   DelegatedStore,
   KNOWN_MISS,
+  LayerTimeoutError,
   MemoryStore,
   withBackFillCallback,
   withErrorHandler,
   withNegativeCaching,
+  withOnChange,
+  withOnDelete,
   withStaleTimeout,
   withTtlJitter,
   type BackFillEvent,
@@ -74,6 +77,15 @@ describe('configuration of grace and refreshAhead', () => {
     expect(() => new DelegatedStore([{ store: expiring, ttl: 10, refreshAhead: 10 }])).toThrow(
       /smaller than the ttl/,
     );
+    expect(() => new DelegatedStore([{ store: expiring, refreshAhead: 10 }])).toThrow(
+      /refreshAhead needs a ttl/,
+    );
+    expect(() => new DelegatedStore([{ store: plain, ttl: 100, refreshAhead: 10 }])).toThrow(
+      /refreshAhead needs a store with getWithExpiry/,
+    );
+    expect(
+      () => new DelegatedStore([{ store: expiring, ttl: 100, refreshAhead: 10, primary: true }]),
+    ).toThrow(/refreshAhead is for cache layers/);
     expect(() => new DelegatedStore([{ store: expiring, ttl: 10, grace: -1 }])).toThrow(ConfigurationError);
     expect(() => withStaleTimeout(-1)).toThrow(ConfigurationError);
     expect(() => withNegativeCaching(0)).toThrow(ConfigurationError);
@@ -154,6 +166,44 @@ describe('grace: fresh, then stale (served and refreshed once), then expired', (
     expect(store.stats().layers[0]).toMatchObject({ staleHits: 20, refreshes: 1 });
   });
 
+  it('readers in separate walks share the refresh in flight: one source read, one refresh', async () => {
+    const { db, store } = setup();
+    await store.get('k');
+    await store.drain();
+    db.calls.length = 0;
+    advance(TTL + 1);
+    const held = db.holdNext('getWithExpiry');
+    // Each read ends its own walk (a stale hit in layer 0) before the next begins; the refresh is held.
+    for (let i = 0; i < 3; i++) {
+      expect(await store.get('k')).toBe('v1');
+      await flush();
+    }
+    held.open();
+    await store.drain();
+    expect(db.count('getWithExpiry')).toBe(1);
+    expect(store.stats().layers[0]).toMatchObject({ staleHits: 3, refreshes: 1 });
+  });
+
+  it('the refresh writes what it found as a backfill: the backfill callbacks are called', async () => {
+    const calls: unknown[][] = [];
+    const { db, store } = setup({
+      store: [
+        withBackFillCallback(
+          (_ctx, key, value, layerIndex, isPrimary) => void calls.push([key, value, layerIndex, isPrimary]),
+        ),
+      ],
+    });
+    await store.get('k');
+    await store.drain();
+    expect(calls).toEqual([['k', 'v1', 0, false]]);
+    calls.length = 0;
+    db.data.set('k', 'v2');
+    advance(TTL + 1);
+    expect(await store.get('k')).toBe('v1');
+    await store.drain();
+    expect(calls).toEqual([['k', 'v2', 0, false]]);
+  });
+
   it('a write that overlaps the refresh drops it: the refresh never puts an older value back', async () => {
     const { cache, db, store } = setup();
     await store.get('k');
@@ -208,6 +258,143 @@ describe('grace: fresh, then stale (served and refreshed once), then expired', (
     expect(await read(store)).toEqual({ value: 'v1', layer: 'cache', stale: false });
   });
 
+  it('a refresh that meets a failing cache layer and reaches no source has failed: the stale entry stays servable', async () => {
+    // No primary: the layer below is the last word. Its failure is not "the source has no value".
+    const top = new ExpiringTestStore<string>();
+    const below = new ExpiringTestStore<string>();
+    const errors: unknown[] = [];
+    const store = new DelegatedStore<string, string>(
+      [
+        { store: top, name: 'top', ttl: TTL, grace: GRACE },
+        { store: below, name: 'below', ttl: 60_000 },
+      ],
+      withErrorHandler((error) => void errors.push(error)),
+    );
+    await store.set('k', 'v1');
+    advance(TTL + 1);
+    below.failures.getWithExpiry = new Error('below is down');
+    expect(await store.get('k')).toBe('v1');
+    await store.drain();
+    await flush();
+    expect(top.data.get('k')).toBe('v1'); // not deleted
+    expect(store.stats().layers[0]).toMatchObject({ refreshes: 1, refreshFailures: 1 });
+    expect(errors).toContain(below.failures.getWithExpiry);
+    advance(999);
+    expect(await read(store)).toEqual({ value: 'v1', layer: 'top', stale: true });
+    await flush();
+    expect(below.count('getWithExpiry')).toBe(1); // backed off
+    // Once every layer answers a clean miss, the source really has no value: the copies go.
+    delete below.failures.getWithExpiry;
+    await below.delete('k');
+    advance(1);
+    expect(await store.get('k')).toBe('v1');
+    await store.drain();
+    await flush();
+    expect(top.data.has('k')).toBe(false);
+    expect(store.stats().layers[0]).toMatchObject({ refreshes: 2, refreshFailures: 1 });
+  });
+
+  it('a cachesOnly read over [memory with grace, a failing cache, primary] keeps the memory entry when the cache fails', async () => {
+    const memory = new MemoryStore<string, string>();
+    const redis = new ExpiringTestStore<string>();
+    const db = new ExpiringTestStore<string>({ k: 'v1' });
+    const store = new DelegatedStore<string, string>(
+      [
+        { store: memory, name: 'memory', ttl: TTL, grace: GRACE },
+        { store: redis, name: 'redis', ttl: 60_000 },
+        { store: db, name: 'db', primary: true },
+      ],
+      withErrorHandler(() => {}),
+    );
+    expect(await store.get('k')).toBe('v1');
+    await store.drain();
+    db.calls.length = 0;
+    redis.calls.length = 0;
+    advance(TTL + 1);
+    redis.failures.getWithExpiry = new Error('redis is down');
+    expect(await store.get('k', { cachesOnly: true })).toBe('v1');
+    await store.drain();
+    await flush();
+    expect(store.stats().layers[0]).toMatchObject({ staleHits: 1, refreshes: 1, refreshFailures: 1 });
+    let served: ServedInfo | undefined;
+    const again = await store.get('k', { cachesOnly: true, onServed: (_layer, info) => (served = info) });
+    expect(again).toBe('v1');
+    expect(served).toEqual({ stale: true });
+    await flush();
+    expect(redis.count('getWithExpiry')).toBe(1); // backed off
+    expect(db.calls).toEqual([]); // cachesOnly: the primary is never read
+  });
+
+  it('a refresh whose loader rejects has failed: the stale entry stays servable, and the loader waits 1 s', async () => {
+    const cache = new ExpiringTestStore<string>();
+    const errors: unknown[] = [];
+    const store = new DelegatedStore<string, string>(
+      [{ store: cache, name: 'cache', ttl: TTL, grace: GRACE }],
+      withErrorHandler((error) => void errors.push(error)),
+    );
+    const failure = new Error('source down');
+    let failing = false;
+    let loads = 0;
+    const loader = async () => {
+      loads++;
+      if (failing) throw failure;
+      return `loaded ${loads}`;
+    };
+    expect(await store.getOrLoad('k', loader)).toBe('loaded 1');
+    await store.drain();
+    advance(TTL + 1);
+    failing = true;
+    expect(await store.getOrLoad('k', loader)).toBe('loaded 1');
+    await store.drain();
+    expect(loads).toBe(2);
+    expect(store.stats().layers[0]).toMatchObject({ refreshes: 1, refreshFailures: 1 });
+    expect(errors).toContain(failure);
+    advance(999);
+    expect(await store.getOrLoad('k', loader)).toBe('loaded 1');
+    await store.drain();
+    expect(loads).toBe(2); // backed off
+    advance(1);
+    expect(await store.getOrLoad('k', loader)).toBe('loaded 1');
+    await store.drain();
+    expect(loads).toBe(3);
+    expect(store.stats().layers[0]).toMatchObject({ refreshes: 2, refreshFailures: 2 });
+  });
+
+  it('a refresh whose layer times out has failed: the stale entry stays servable, and the layer waits 1 s', async () => {
+    const cache = new ExpiringTestStore<string>();
+    const db = new ExpiringTestStore<string>({ k: 'v1' });
+    const errors: unknown[] = [];
+    const store = new DelegatedStore<string, string>(
+      [
+        { store: cache, name: 'cache', ttl: TTL, grace: GRACE },
+        { store: db, name: 'db', primary: true, timeout: 50 },
+      ],
+      withErrorHandler((error) => void errors.push(error)),
+    );
+    await store.get('k');
+    await store.drain();
+    db.calls.length = 0;
+    advance(TTL + 1);
+    const held = db.holdNext('getWithExpiry'); // the database does not answer
+    expect(await store.get('k')).toBe('v1');
+    await flush();
+    expect(db.count('getWithExpiry')).toBe(1);
+    advance(50);
+    await store.drain();
+    expect(store.stats().layers[0]).toMatchObject({ refreshes: 1, refreshFailures: 1 });
+    expect(errors.some((error) => error instanceof LayerTimeoutError)).toBe(true);
+    advance(999);
+    expect(await read(store)).toEqual({ value: 'v1', layer: 'cache', stale: true });
+    await flush();
+    expect(db.count('getWithExpiry')).toBe(1); // backed off
+    advance(1);
+    expect(await store.get('k')).toBe('v1');
+    await store.drain();
+    expect(db.count('getWithExpiry')).toBe(2);
+    held.open();
+    await store.drain();
+  });
+
   it('getOrLoad refreshes a stale entry with its loader (caches only), answering the stale value at once', async () => {
     const cache = new ExpiringTestStore<string>();
     const store = new DelegatedStore<string, string>([{ store: cache, ttl: TTL, grace: GRACE }]);
@@ -259,6 +446,7 @@ describe('grace: fresh, then stale (served and refreshed once), then expired', (
     expect(await store.has('k')).toBe(true);
     await store.drain();
     expect(db.count('getWithExpiry')).toBe(1);
+    expect(store.stats().layers[0]).toMatchObject({ staleHits: 1, refreshes: 1 });
   });
 
   it('getMany serves stale entries and refreshes them', async () => {
@@ -308,6 +496,48 @@ describe('withStaleTimeout', () => {
     held.open();
     await store.drain();
   });
+
+  it('getMany waits up to the timeout too: the refreshed value when it arrives in time, else the stale one', async () => {
+    const { db, store } = setup({ store: [withStaleTimeout(50)] });
+    db.data.set('j', 'w1');
+    await store.getMany(['k', 'j']);
+    await store.drain();
+    db.data.set('k', 'v2');
+    db.data.set('j', 'w2');
+    advance(TTL + 1);
+    expect(await store.getMany(['k'])).toEqual(['v2']);
+    const held = db.holdNext('getWithExpiry');
+    const reading = store.getMany(['j']);
+    await flush();
+    advance(50);
+    expect(await reading).toEqual(['w1']);
+    held.open();
+    await store.drain();
+  });
+
+  it('a MemoryStore at layer 0 (read synchronously) waits for the refresh too', async () => {
+    const db = new ExpiringTestStore<string>({ k: 'v1', j: 'w1' });
+    const store = new DelegatedStore<string, string>(
+      [
+        { store: new MemoryStore<string, string>(), name: 'memory', ttl: TTL, grace: GRACE },
+        { store: db, name: 'db', primary: true },
+      ],
+      withStaleTimeout(50),
+    );
+    await store.getMany(['k', 'j']);
+    await store.drain();
+    db.data.set('k', 'v2');
+    db.data.set('j', 'w2');
+    advance(TTL + 1);
+    expect(await read(store)).toEqual({ value: 'v2', layer: 'db', stale: false });
+    const held = db.holdNext('getWithExpiry');
+    const reading = read(store, 'j');
+    await flush();
+    advance(50);
+    expect(await reading).toEqual({ value: 'w1', layer: 'memory', stale: true });
+    held.open();
+    await store.drain();
+  });
 });
 
 describe('refreshAhead', () => {
@@ -323,6 +553,18 @@ describe('refreshAhead', () => {
     expect(db.calls).toEqual([]);
     advance(150); // 150 ms fresh time left, under refreshAhead
     expect(await read(store)).toEqual({ value: 'v1', layer: 'cache', stale: false });
+    await store.drain();
+    expect(cache.data.get('k')).toBe('v2');
+    expect(store.stats().layers[0]).toMatchObject({ refreshes: 1, staleHits: 0 });
+  });
+
+  it('getMany refreshes ahead too', async () => {
+    const { cache, db, store } = setup({ layer: { grace: undefined, refreshAhead: 200 } });
+    await store.getMany(['k']);
+    await store.drain();
+    db.data.set('k', 'v2');
+    advance(TTL - 150);
+    expect(await store.getMany(['k'])).toEqual(['v1']);
     await store.drain();
     expect(cache.data.get('k')).toBe('v2');
     expect(store.stats().layers[0]).toMatchObject({ refreshes: 1, staleHits: 0 });
@@ -381,11 +623,29 @@ describe('withNegativeCaching', () => {
     expect(await store.get('k')).toBe('real');
   });
 
-  it('never hands the marker to a caller, a change callback or getSet', async () => {
-    const { store } = negative();
-    await store.getOrLoad('k', async () => undefined);
+  it('never hands the marker to a change or delete callback, or to getSet, as the old value', async () => {
+    const changes: unknown[] = [];
+    const deletes: unknown[] = [];
+    const store = new DelegatedStore<string, string>(
+      [
+        { store: new ExpiringTestStore<string>(), name: 'cache', ttl: TTL },
+        // No getSet: the old value is read through the layers, where the marker is.
+        { store: new TestStore<string>(), name: 'db', primary: true },
+      ],
+      withNegativeCaching(300),
+      withOnChange((_ctx, _key, oldValue) => void changes.push(oldValue)),
+      withOnDelete((_ctx, _key, oldValue) => void deletes.push(oldValue)),
+    );
+    for (const key of ['a', 'b', 'c'])
+      expect(await store.getOrLoad(key, async () => undefined)).toBeUndefined();
     await store.drain();
-    expect(await store.getSet('k', 'first')).toBeUndefined();
+    await store.set('a', 'first');
+    await store.delete('b');
+    expect(await store.getSet('c', 'first')).toBeUndefined();
+    expect(changes).toEqual([]);
+    expect(deletes).toEqual([]);
+    await store.set('a', 'second'); // a real old value still reaches them
+    expect(changes).toEqual(['first']);
   });
 
   it('without negative caching a marker found in a layer (written by another instance) is a miss', async () => {

@@ -3,12 +3,20 @@ import { resolve } from 'node:path';
 import { AppConfig, DEFAULT_SQLITE_FILE } from '../../sample-app/src/config/app-config.js';
 
 describe('AppConfig.fromEnv', () => {
-  it('defaults to port 3000, a SQLite file under ./data, no Redis', () => {
+  it("defaults to port 3000, a SQLite file under ./data, no Redis, and the cache layers' ttl and grace", () => {
     const config = AppConfig.fromEnv({});
     expect(config.port).toBe(3000);
     expect(config.database).toEqual({ kind: 'sqlite', file: resolve(DEFAULT_SQLITE_FILE) });
     expect(config.redis).toBeUndefined();
     expect(config.debug).toBe(false);
+    // The user store's layers: memory fresh 1 min then stale for 5 min, Redis fresh 1 h then stale for 1 h.
+    expect(config.cache).toEqual({
+      memoryTtlMs: 60_000,
+      memoryGraceMs: 300_000,
+      redisTtlMs: 3_600_000,
+      redisGraceMs: 3_600_000,
+    });
+    expect(AppConfig.fromEnv({ CACHE_MEMORY_GRACE_MS: '1000' }).cache.memoryGraceMs).toBe(1000);
   });
 
   it('uses PostgreSQL with DATABASE_URL, in the public schema unless DATABASE_SCHEMA says otherwise', () => {

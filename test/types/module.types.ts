@@ -70,6 +70,36 @@ UsersStore.forRoot({
   ],
 });
 
+// Cache layers take grace and refreshAhead; the module takes the store's freshness options.
+UsersStore.forRoot({
+  layers: [
+    { store: new MemoryStore(), ttl: 60_000, grace: 300_000, refreshAhead: 10_000 },
+    { store: new RedisStore(), ttl: 3_600_000, grace: 3_600_000 },
+    { store: usersTable, primary: true },
+  ],
+  staleTimeout: 50,
+  negativeTtl: 30_000,
+  ttlJitter: 0.1,
+});
+
+UsersStore.forRootAsync({
+  useFactory: () => ({
+    layers: [{ store: new MemoryStore(), ttl: 60_000, grace: 300_000, refreshAhead: 10_000 }],
+    staleTimeout: 50,
+  }),
+});
+
+UsersStore.forRoot({
+  // @ts-expect-error grace is a number of milliseconds
+  layers: [{ store: new MemoryStore(), ttl: 60_000, grace: '5m' }],
+});
+
+UsersStore.forRoot({
+  layers: [{ store: new MemoryStore() }],
+  // @ts-expect-error staleTimeout is a number of milliseconds
+  staleTimeout: true,
+});
+
 // The contract's forRoot infers from its type arguments, written once: they reach the middlewares and
 // the callbacks.
 DelegatedStoreModule.forRoot<string, User>({

@@ -1,8 +1,8 @@
 import 'reflect-metadata';
-import { afterEach, describe, expect, it } from '@jest/globals';
+import { afterEach, beforeEach, describe, expect, it, jest } from '@jest/globals';
 import { Injectable } from '@nestjs/common';
 import type { TestingModule } from '@nestjs/testing';
-import { DelegatedCached, DelegatedStore } from '../../../lib/index.js';
+import { DelegatedCached, DelegatedStore, DelegatedStoreModule, MemoryStore } from '../../../lib/index.js';
 import { compile, latch, RecordingStore, settle, storeModule } from './fixtures.js';
 
 @Injectable()
@@ -165,5 +165,62 @@ describe('@DelegatedCached', () => {
     await store.set('UsersService.find:["preset",1]', 'from the store');
     expect(await service.find('preset', 1)).toBe('from the store');
     expect(service.calls).toBe(0);
+  });
+});
+
+@Injectable()
+class PricesService {
+  calls = 0;
+  /** Holds the method until the test opens it. */
+  gate: Promise<void> | undefined;
+
+  @DelegatedCached()
+  async price(id: string): Promise<string> {
+    const call = ++this.calls;
+    await this.gate;
+    return `${id}#${call}`;
+  }
+}
+
+describe("@DelegatedCached follows the layers' freshness", () => {
+  const TTL = 1000;
+  const GRACE = 5000;
+  let moduleRef: TestingModule | undefined;
+
+  beforeEach(() => {
+    jest.useFakeTimers({ now: 1_700_000_000_000, doNotFake: ['nextTick', 'setImmediate', 'queueMicrotask'] });
+  });
+  afterEach(async () => {
+    await moduleRef?.close();
+    jest.useRealTimers();
+  });
+
+  it('a stale result is returned at once, the method runs once in the background, then its new result', async () => {
+    moduleRef = await compile({
+      stores: [
+        DelegatedStoreModule.forRoot<string, unknown>({
+          layers: [{ store: new MemoryStore<string, unknown>(), name: 'memory', ttl: TTL, grace: GRACE }],
+        }),
+      ],
+      providers: [PricesService],
+    });
+    const service = moduleRef.get(PricesService);
+    const store = moduleRef.get(DelegatedStore);
+    expect(await service.price('a')).toBe('a#1');
+    await store.drain();
+    jest.advanceTimersByTime(TTL + 1);
+    const gate = latch();
+    service.gate = gate.promise; // the background run does not finish until the test says
+    expect(await service.price('a')).toBe('a#1'); // stale, at once
+    await settle();
+    expect(service.calls).toBe(2); // the method, in the background
+    expect(await service.price('a')).toBe('a#1'); // still stale; the run in flight is shared
+    await settle();
+    expect(service.calls).toBe(2);
+    gate.open();
+    await store.drain();
+    expect(await service.price('a')).toBe('a#2');
+    expect(service.calls).toBe(2);
+    expect(store.stats().layers[0]).toMatchObject({ staleHits: 2, refreshes: 1, refreshFailures: 0 });
   });
 });
