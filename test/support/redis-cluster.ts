@@ -163,6 +163,15 @@ export class ScratchCluster {
     throw new Error(`no running master serves slot ${slot}`);
   }
 
+  /**
+   * Starts every stopped node again, on its port and with its nodes.conf (so with its identity and slots,
+   * but none of its keys: there is no persistence), and waits until the cluster is healthy.
+   */
+  async restartStopped(within = 30_000): Promise<void> {
+    await Promise.all(this.servers.filter((server) => !server.running).map((server) => server.restart()));
+    await this.waitUntilHealthy(within);
+  }
+
   /** For afterAll: every node killed, the directory removed. */
   async kill(): Promise<void> {
     await Promise.all(this.servers.map((server) => server.kill()));
