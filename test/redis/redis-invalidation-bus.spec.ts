@@ -449,6 +449,66 @@ describeWithCluster('RedisInvalidationBus on a Redis Cluster', () => {
     expect(await arrived).toEqual(['user:2']);
   });
 
+  /**
+   * A Cluster client whose servers seem to lack sharded Pub/Sub (Redis < 7): COMMAND INFO SPUBLISH answers
+   * `[null]`, as Redis 6 does for a command it does not know; `answers` says what each such question
+   * gets, in turn (an Error rejects). SPUBLISH and PUBLISH are counted.
+   */
+  async function clusterWithoutSharding(answers: Array<unknown[] | Error>) {
+    const client = await connectedCluster(nodes);
+    closers.push(() => client.quit().then(() => {}));
+    const asked: string[][] = [];
+    const sent = { spublish: 0, publish: 0 };
+    const call = client.call.bind(client) as (...args: unknown[]) => Promise<unknown>;
+    (client as unknown as { call: typeof call }).call = (...args: unknown[]) => {
+      if (args.map(String).join(' ').toUpperCase() !== 'COMMAND INFO SPUBLISH') return call(...args);
+      asked.push(args.map(String));
+      const answer = answers[asked.length - 1] ?? [null];
+      return answer instanceof Error ? Promise.reject(answer) : Promise.resolve(answer);
+    };
+    for (const name of ['spublish', 'publish'] as const) {
+      const send = client[name].bind(client) as (...args: unknown[]) => Promise<unknown>;
+      (client as unknown as Record<string, typeof send>)[name] = (...args: unknown[]) => {
+        sent[name]++;
+        return send(...args);
+      };
+    }
+    return { client, asked, sent };
+  }
+
+  it("sharded: 'auto' on servers without SPUBLISH: classic SUBSCRIBE and PUBLISH, and delivers", async () => {
+    const channel = `${prefix}:no-sharding`;
+    const sending = await clusterWithoutSharding([[null]]);
+    const receiving = await clusterWithoutSharding([[null]]);
+    const sender = open({ client: sending.client, channel });
+    const receiver = open({ client: receiving.client, channel });
+    const arrived = new Promise<string[]>((resolve) => void receiver.subscribe(resolve));
+    await receiver.subscribe(() => {});
+    expect(receiving.asked).toEqual([['COMMAND', 'INFO', 'SPUBLISH']]);
+    expect(await subscribers(raw, channel)).toEqual({ sharded: 0, classic: 1 });
+    // A classic subscriber hears PUBLISH only: the message arriving shows how it was sent.
+    await sender.publish(['user:4']);
+    expect(await arrived).toEqual(['user:4']);
+    expect(sending.sent).toEqual({ spublish: 0, publish: 1 });
+    expect(sending.asked).toHaveLength(1);
+    await sender.publish(['user:5']); // asked once per bus
+    expect(sending.asked).toHaveLength(1);
+  });
+
+  it('asks again after a failed COMMAND INFO, rather than guessing', async () => {
+    const channel = `${prefix}:asked-again`;
+    const receiving = await clusterWithoutSharding([new Error('CLUSTERDOWN'), [null]]);
+    const receiver = open({ client: receiving.client, channel });
+    await expect(receiver.subscribe(() => {})).rejects.toThrow('CLUSTERDOWN');
+    expect(await subscribers(raw, channel)).toEqual({ sharded: 0, classic: 0 });
+    const arrived = new Promise<string[]>((resolve) => void receiver.subscribe(resolve));
+    await receiver.subscribe(() => {});
+    expect(receiving.asked).toHaveLength(2);
+    expect(await subscribers(raw, channel)).toEqual({ sharded: 0, classic: 1 });
+    await open({ cluster: { nodes }, channel, sharded: false }).publish(['user:6']);
+    expect(await arrived).toEqual(['user:6']);
+  });
+
   it('is built from a Cluster client of yours, and leaves it open', async () => {
     const channel = `${prefix}:client`;
     const client = await connectedCluster(nodes);

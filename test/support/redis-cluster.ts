@@ -45,12 +45,14 @@ export class ScratchCluster {
     try {
       const started = await Promise.allSettled(
         Array.from({ length: masters * (1 + replicas) }, async (_, i) =>
-          ScratchRedis.start([
-            ...['--cluster-enabled', 'yes', '--cluster-config-file', join(dir, `nodes-${i}.conf`)],
-            ...['--dir', dir, '--cluster-node-timeout', String(nodeTimeout)],
-            // The cluster bus listens on port + 10000 unless told otherwise, which may be taken or > 65535.
-            ...['--cluster-port', String(await freePort())],
-          ]),
+          startRetried(async () =>
+            ScratchRedis.start([
+              ...['--cluster-enabled', 'yes', '--cluster-config-file', join(dir, `nodes-${i}.conf`)],
+              ...['--dir', dir, '--cluster-node-timeout', String(nodeTimeout)],
+              // The cluster bus listens on port + 10000 unless told otherwise, which may be taken or > 65535.
+              ...['--cluster-port', String(await freePort())],
+            ]),
+          ),
         ),
       );
       for (const result of started) if (result.status === 'fulfilled') servers.push(result.value);
@@ -163,10 +165,33 @@ export class ScratchCluster {
     throw new Error(`no running master serves slot ${slot}`);
   }
 
+  /**
+   * Starts every stopped node again, on its port and with its nodes.conf (so with its identity and slots,
+   * but none of its keys: there is no persistence), and waits until the cluster is healthy.
+   */
+  async restartStopped(within = 30_000): Promise<void> {
+    await Promise.all(this.servers.filter((server) => !server.running).map((server) => server.restart()));
+    await this.waitUntilHealthy(within);
+  }
+
   /** For afterAll: every node killed, the directory removed. */
   async kill(): Promise<void> {
     await Promise.all(this.servers.map((server) => server.kill()));
     rmSync(this.dir, { recursive: true, force: true });
+  }
+}
+
+/**
+ * A free port can be taken by another process before redis-server binds it (scratch servers of other
+ * test runs start on the same machine): a node that exits on start is started again on other ports.
+ */
+async function startRetried(start: () => Promise<ScratchRedis>, attempts = 3): Promise<ScratchRedis> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await start();
+    } catch (error) {
+      if (attempt >= attempts || !/exited with code/.test(String(error))) throw error;
+    }
   }
 }
 
