@@ -17,7 +17,7 @@ import { UserPreheater } from '../../../sample-app/src/users/store/user-preheate
 import type { UserStoreValue } from '../../../sample-app/src/users/user-store-value.js';
 import { UsersRepository } from '../../../sample-app/src/users/users.repository.js';
 import { DATABASE_URL, REDIS_URL } from '../../support/services.js';
-import { TcpProxy } from './tcp-proxy.js';
+import { TcpProxy } from '../../support/tcp-proxy.js';
 
 export type DatabaseKind = 'sqlite' | 'postgres';
 
