@@ -68,7 +68,7 @@ describe('consistency model (property-based)', () => {
     );
   });
 
-  it('holds with grace and time: stale entries served and refreshed never older than a completed write', async () => {
+  it('holds with grace and time: stale entries never older than a completed write, nor more than grace past their ttl', async () => {
     await fc.assert(
       fc.asyncProperty(
         fc.scheduler(),

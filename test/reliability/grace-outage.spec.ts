@@ -4,16 +4,19 @@
  * was acknowledged before the read began; writes during the outage fail (the primary is down) and change
  * nothing; once the database is back, the stale entries are refreshed.
  *
- * The outage is real: the table is renamed away in PostgreSQL (every query of the store fails, as with a
- * database that lost its table or its connection), and renamed back after 10 s.
+ * The outage is real, in two ways: the table is renamed away in PostgreSQL (every query of the store
+ * fails, as with a database that lost its table) and renamed back after 10 s; or the store reaches
+ * PostgreSQL through a TCP proxy that is stopped for 10 s (connections refused and cut, as with a server
+ * that is down).
  */
-import { afterAll, beforeAll, expect, it } from '@jest/globals';
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { randomUUID } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import pg from 'pg';
 import { DelegatedStore, MemoryStore } from '../../lib/index.js';
 import { DATABASE_URL, describeWithPostgres } from '../support/services.js';
 import { nextRandom } from '../support/random.js';
+import { TcpProxy } from '../support/tcp-proxy.js';
 import { PgStore } from './support/pg-store.js';
 
 const KEYS = 100;
@@ -28,9 +31,13 @@ interface Acknowledged {
   at: number;
 }
 
-describeWithPostgres('grace while the database is down for 10 s, under load (PostgreSQL)', () => {
+/** How the database goes down, and comes back. */
+type Outage = 'table renamed away' | 'server stopped';
+
+function graceOutageSuite(outage: Outage): void {
   const schema = `grace_outage_${randomUUID().replaceAll('-', '').slice(0, 12)}`;
   let admin: pg.Client;
+  let proxy: TcpProxy | undefined;
   let primary: PgStore;
   let store: DelegatedStore<string, string>;
   /** Per key: every acknowledged write, in order. */
@@ -70,7 +77,13 @@ describeWithPostgres('grace while the database is down for 10 s, under load (Pos
     admin = new pg.Client({ connectionString: DATABASE_URL });
     await admin.connect();
     await admin.query(`CREATE SCHEMA "${schema}"`);
-    primary = new PgStore({ url: DATABASE_URL, schema, applicationName: schema });
+    let url = DATABASE_URL;
+    if (outage === 'server stopped') {
+      const { hostname, port } = new URL(DATABASE_URL);
+      proxy = await TcpProxy.start(hostname, Number(port || 5432));
+      url = proxy.rewrite(DATABASE_URL);
+    }
+    primary = new PgStore({ url, schema, applicationName: schema });
     await primary.createTable();
     store = new DelegatedStore<string, string>([
       { store: new MemoryStore<string, string>(), name: 'memory', ttl: MEMORY_TTL, grace: GRACE },
@@ -124,17 +137,19 @@ describeWithPostgres('grace while the database is down for 10 s, under load (Pos
     const started = performance.now();
     await runPhase('before', () => performance.now() - started < 1000);
 
-    await admin.query(`ALTER TABLE "${schema}".kv RENAME TO kv_away`);
+    if (proxy) await proxy.stop();
+    else await admin.query(`ALTER TABLE "${schema}".kv RENAME TO kv_away`);
     const outageStarted = performance.now();
     await runPhase('outage', () => performance.now() - outageStarted < OUTAGE_MS);
-    await admin.query(`ALTER TABLE "${schema}".kv_away RENAME TO kv`);
+    if (proxy) await proxy.resume();
+    else await admin.query(`ALTER TABLE "${schema}".kv_away RENAME TO kv`);
 
     const after = performance.now();
     await runPhase('after', () => performance.now() - after < 3000);
     await store.drain();
     report.refreshedAfter = store.stats().layers[0].refreshes;
     console.log(
-      `grace outage: ${report.outageReads} reads during a ${OUTAGE_MS} ms outage, ${report.staleServed} served stale, ` +
+      `grace outage (${outage}): ${report.outageReads} reads during a ${OUTAGE_MS} ms outage, ${report.staleServed} served stale, ` +
         `${report.outageReadErrors.length} errors, ${report.outageWriteFailures} writes refused, ` +
         `${report.wrongValues.length} wrong values; stats ${JSON.stringify(store.stats().layers[0])}`,
     );
@@ -143,6 +158,7 @@ describeWithPostgres('grace while the database is down for 10 s, under load (Pos
   afterAll(async () => {
     await store?.close();
     await primary?.end();
+    await proxy?.stop();
     await admin?.query(`DROP SCHEMA IF EXISTS "${schema}" CASCADE`);
     await admin?.end();
   });
@@ -171,4 +187,8 @@ describeWithPostgres('grace while the database is down for 10 s, under load (Pos
     }
     expect(info).toEqual({ stale: false });
   });
+}
+
+describeWithPostgres('grace while the database is down for 10 s, under load (PostgreSQL)', () => {
+  describe.each<Outage>(['table renamed away', 'server stopped'])('%s', graceOutageSuite);
 });

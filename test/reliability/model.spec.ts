@@ -84,4 +84,23 @@ describe('the reference model', () => {
       /cache ⊆ history: L0 was written forged/,
     );
   });
+
+  it('reports, with grace, a read served from a cache past ttl + grace, and a write asking for longer', () => {
+    // init-a landed in L0 at wall 0 (ttl + grace = 110 ms); L0 handed it out at wall 111 to a get.
+    const served = { ...get(1, 3, 6, 'init-a'), served: { layer: 'L0', stale: false } };
+    const run = history([served], [{ a: 'init-a' }, { a: 'init-a' }], true);
+    run.config = { grace: true } as Run['config'];
+    run.layers[0].events.push(
+      { at: 1, layer: 'L0', method: 'set', key: 'a', value: 'init-a', wall: 0, ttl: 110 },
+      { at: 2, layer: 'L0', method: 'set', key: 'a', value: 'init-a', wall: 0, ttl: 111 },
+      { at: 4, layer: 'L0', method: 'read', key: 'a', value: 'init-a', wall: 111 },
+    );
+    const violations = checkRun(run, { failuresInjected: false }).join('\n');
+    expect(violations).toMatch(/grace bound: #1 get\(a\) .* L0 handed it out 111 ms after it landed/);
+    expect(violations).toMatch(/grace bound: L0 was written init-a for a with ttl 111/);
+    // Handed out before it expired, from writes within the bound: no violation.
+    run.layers[0].events[2] = { ...run.layers[0].events[2], wall: 109 };
+    run.layers[0].events[1] = { ...run.layers[0].events[1], ttl: 110 };
+    expect(checkRun(run, { failuresInjected: false }).join('\n')).not.toMatch(/grace bound/);
+  });
 });

@@ -16,6 +16,9 @@ export class PostgresDatabase extends SqlDatabase {
   /** `schema` must be a plain SQL name (AppConfig checks it): it is interpolated as an identifier. */
   static async connect(url: string, schema: string): Promise<PostgresDatabase> {
     const pool = new pg.Pool({ connectionString: url, options: `-c search_path=${schema}`, max: 5 });
+    // An idle connection that the server dropped (a restart, an outage) is discarded by the pool, and the
+    // next query opens a new one; without a listener, the pool's 'error' event would end the process.
+    pool.on('error', () => {});
     try {
       await pool.query(`CREATE SCHEMA IF NOT EXISTS "${schema}"`);
     } catch (error) {

@@ -18,6 +18,7 @@ import type { UserStoreValue } from '../../../sample-app/src/users/user-store-va
 import { UsersRepository } from '../../../sample-app/src/users/users.repository.js';
 import { DATABASE_URL, REDIS_URL } from '../../support/services.js';
 import { RecordingNestLogger } from './recording-nest-logger.js';
+import { TcpProxy } from '../../support/tcp-proxy.js';
 
 export type DatabaseKind = 'sqlite' | 'postgres';
 
@@ -44,6 +45,8 @@ export class SampleAppFixture {
   readonly redisPrefix: string | undefined;
   /** What every instance logged (all levels); only errors and warnings are printed. */
   readonly logger = new RecordingNestLogger();
+  /** With `databaseProxy`: the proxy the app reaches PostgreSQL through, to stop the database and start it. */
+  databaseProxy: TcpProxy | undefined;
   readonly #apps: INestApplication[] = [];
   readonly #cleanups: Array<() => Promise<void>> = [];
 
@@ -52,7 +55,11 @@ export class SampleAppFixture {
     this.redisPrefix = redisPrefix;
   }
 
-  static async create(database: DatabaseKind, options: { redis: boolean }): Promise<SampleAppFixture> {
+  /** `databaseProxy`: PostgreSQL only, the app connects through a TcpProxy (see `databaseProxy`). */
+  static async create(
+    database: DatabaseKind,
+    options: { redis: boolean; databaseProxy?: boolean },
+  ): Promise<SampleAppFixture> {
     const id = randomUUID().replaceAll('-', '').slice(0, 12);
     const env: AppEnv = { PORT: '0' };
     const cleanups: Array<() => Promise<void>> = [];
@@ -66,6 +73,13 @@ export class SampleAppFixture {
       env.DATABASE_SCHEMA = schema;
       cleanups.push(() => dropSchema(schema));
     }
+    let proxy: TcpProxy | undefined;
+    if (options.databaseProxy && database === 'postgres') {
+      const { hostname, port } = new URL(DATABASE_URL);
+      proxy = await TcpProxy.start(hostname, Number(port || 5432));
+      env.DATABASE_URL = proxy.rewrite(DATABASE_URL);
+      cleanups.push(() => proxy!.stop());
+    }
     let prefix: string | undefined;
     if (options.redis) {
       prefix = `sample-app-e2e-${id}`;
@@ -75,6 +89,7 @@ export class SampleAppFixture {
       cleanups.push(() => deleteRedisKeys(`${prefix}:*`));
     }
     const fixture = new SampleAppFixture(env, prefix);
+    fixture.databaseProxy = proxy;
     fixture.#cleanups.push(...cleanups);
     return fixture;
   }
@@ -115,7 +130,7 @@ export class SampleAppFixture {
   async sql(statement: string): Promise<void> {
     if (this.env.DATABASE_URL) {
       const client = new pg.Client({
-        connectionString: this.env.DATABASE_URL,
+        connectionString: DATABASE_URL, // never through the proxy: the operator reaches the server
         options: `-c search_path=${this.env.DATABASE_SCHEMA}`,
       });
       await client.connect();

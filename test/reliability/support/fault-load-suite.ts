@@ -27,24 +27,30 @@ export function describeFaultLoad(options: FaultLoadSuiteOptions): { history: ()
   const load = new FaultLoad(options);
   let report: LoadReport;
   const phasesWithoutFault = 1 + 5 * options.rounds;
-  const budget = 60_000 + options.rounds * 20_000 + phasesWithoutFault * options.phaseCapMs;
+  // The run's budget, plus the setup before it and the drain and checks after it (which a hang would
+  // overrun); without a budget, every phase may stretch to phaseCapMs.
+  const timeout =
+    options.budgetMs !== undefined
+      ? options.budgetMs + 30_000
+      : 60_000 + options.rounds * 20_000 + phasesWithoutFault * options.phaseCapMs;
 
   describeWithPostgres(options.title, () => {
     beforeAll(async () => {
       await load.start();
       report = await load.run();
       printReport(options, report);
-    }, budget);
+    }, timeout);
 
     afterAll(async () => {
       await load.stop();
     }, 30_000);
 
     it('runs the load through every phase, and every fault is felt', () => {
-      // A phase without a fault runs until it did its reads: one still short of them stalled.
+      // A phase without a Redis fault runs until it did its reads (fewer when the budget cut it short,
+      // in proportion): one still short of them stalled.
       expect(report.phases.filter((phase) => phase.stalled).map((phase) => phase.phase)).toEqual([]);
       for (const phase of report.phases) {
-        expect(phase.reads).toBeGreaterThanOrEqual(phase.redisFault ? 1 : options.minReads);
+        expect(phase.reads).toBeGreaterThanOrEqual(phase.redisFault ? 1 : phase.minReads);
       }
       const faults = (name: string) => report.phases.filter((phase) => phase.phase.startsWith(name));
       // Redis faults are contained (a miss, reported), never thrown at callers.
@@ -63,7 +69,9 @@ export function describeFaultLoad(options: FaultLoadSuiteOptions): { history: ()
     });
 
     it('returns no wrong value: no read is older than the last write acknowledged before it began', () => {
-      expect(report.checkedReads).toBeGreaterThanOrEqual(phasesWithoutFault * options.minReads);
+      const floors = report.phases.reduce((sum, phase) => sum + phase.minReads, 0);
+      expect(floors).toBeGreaterThan(0);
+      expect(report.checkedReads).toBeGreaterThanOrEqual(floors);
       expect(report.wrongValues.slice(0, 10)).toEqual([]);
     });
 

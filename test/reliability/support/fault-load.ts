@@ -11,7 +11,9 @@
  * until it has done `minReads` reads, so that a slow (busy) machine runs longer rather than checking
  * less. A fault phase keeps its duration (a Redis hang must stay shorter, or longer, than the 2 s socket
  * timeout). A phase that cannot reach its reads within `phaseCapMs` is reported as stalled: the store
- * stopped making progress, which is a failure of the store, not of the machine.
+ * stopped making progress, which is a failure of the store, not of the machine. With a `budgetMs`, the
+ * phases share a total wall-clock budget (support/phase-budget.ts): a phase cut short by it must have
+ * answered operations in proportion to the time it got, at the same stall rate, and done one read.
  *
  * Redis runs as scratch child processes (never the shared Redis); PostgreSQL is the shared server, with a
  * fresh schema per run and a pool whose connections carry an application_name of their own, so that only
@@ -29,6 +31,7 @@ import { DATABASE_URL } from '../../support/services.js';
 import { BusyCores } from './busy-cores.js';
 import { CallTracker } from './call-tracker.js';
 import { PgStore, errorKind } from './pg-store.js';
+import { phaseLimits, progressFloor } from './phase-budget.js';
 
 export const KEYS = 200;
 export const WORKERS = 8;
@@ -47,6 +50,11 @@ export interface FaultLoadOptions {
   minReads: number;
   /** A phase still short of its reads after this long ends, reported as stalled. */
   phaseCapMs: number;
+  /**
+   * The wall-clock budget of the run (its initial writes and its phases), ms: once at risk, the phases
+   * without a Redis fault stretch less, and then get shorter. None: every phase may take `phaseCapMs`.
+   */
+  budgetMs?: number;
   /** Threads that spin during the load, to keep the cores busy (0: none). */
   busyThreads: number;
 }
@@ -85,10 +93,18 @@ export interface ReadRecord {
 export interface PhaseFigures {
   phase: string;
   redisFault: boolean;
-  /** The reads this phase had to do (0 for a fault phase, whose length is fixed). */
+  /**
+   * The reads this phase had to do: 0 for a Redis fault phase (its length is fixed), `minReads`, or 1
+   * when the budget cut the phase short.
+   */
   minReads: number;
-  /** The phase hit `phaseCapMs` before it did `minReads` reads. */
+  /**
+   * The phase ran out of time before it did `minReads` reads: `phaseCapMs`, or its share of the budget
+   * and it answered fewer operations than its share of time asks (phase-budget.ts, progressFloor).
+   */
   stalled: boolean;
+  /** The budget ended the phase before it did `options.minReads` reads, but the store made progress. */
+  cut: boolean;
   ms: number;
   ops: number;
   reads: number;
@@ -362,6 +378,7 @@ export class FaultLoad {
 
   async run(): Promise<LoadReport> {
     const { options, history } = this;
+    const budgetEnd = performance.now() + (options.budgetMs ?? Infinity);
     const primary = this.#primary!;
     const calls = new CallTracker();
     const memory = new MemoryStore<string, string>({ max: 50, ttl: 5000 });
@@ -402,6 +419,11 @@ export class FaultLoad {
 
     let terminated = 0;
     const phases = this.#phases((n) => (terminated += n));
+    const budgeted = phases.map((phase) => ({
+      ms: phase.ms,
+      stretch: phase.redisFault !== true,
+      shrink: phase.redisFault !== true && phase.repeat === undefined,
+    }));
     const errorsByKind = new Map<string, number>();
     const perPhase = phases.map(() => ({
       ops: 0,
@@ -409,7 +431,10 @@ export class FaultLoad {
       writes: 0,
       failedOps: 0,
       ms: 0,
+      answered: 0,
+      minReads: 0,
       stalled: false,
+      cut: false,
       loopDelayP99: 0,
       latencies: [] as number[],
     }));
@@ -466,6 +491,7 @@ export class FaultLoad {
             count(errorsByKind, `${kind}: ${rejectionKind(error)}`);
           }
         }
+        figures.answered++;
         // The memory layer answers in microtasks: yield now and then so that timers (phases, timeouts) run.
         if (op % 8 === 0) await new Promise((resolve) => setImmediate(resolve));
       }
@@ -479,19 +505,24 @@ export class FaultLoad {
       for (let i = 0; i < phases.length; i++) {
         const phase = phases[i];
         const figures = perPhase[i];
-        const minReads = phase.redisFault ? 0 : options.minReads;
         phaseIndex = i;
         loopDelay.reset();
         const started = performance.now();
+        const limits = phaseLimits(budgeted, i, budgetEnd - started, options.phaseCapMs);
+        const minReads = phase.redisFault ? 0 : options.minReads;
+        const floor = progressFloor(minReads, limits.maxMs, options.phaseCapMs);
+        figures.minReads = minReads;
         await phase.begin?.();
-        const until = performance.now() + phase.ms;
-        const cap = started + Math.max(options.phaseCapMs, phase.ms);
+        const until = performance.now() + limits.minMs;
+        const cap = Math.max(until, started + limits.maxMs);
         const more = () => {
           const now = performance.now();
           if (now < until) return true;
           if (figures.reads >= minReads) return false;
           if (now < cap) return true;
-          figures.stalled = true;
+          figures.cut = floor < minReads && figures.answered >= floor;
+          figures.stalled = !figures.cut;
+          if (figures.cut) figures.minReads = 1;
           return false;
         };
         while (more()) {
@@ -557,8 +588,9 @@ export class FaultLoad {
         return {
           phase: phase.name,
           redisFault: phase.redisFault === true,
-          minReads: phase.redisFault ? 0 : options.minReads,
+          minReads: figures.minReads,
           stalled: figures.stalled,
+          cut: figures.cut,
           ms: figures.ms,
           ops: figures.ops,
           reads: figures.reads,
@@ -598,7 +630,7 @@ export function printReport(options: FaultLoadOptions, r: LoadReport): void {
   const rows = r.phases.map((p) =>
     [
       p.phase.padEnd(48),
-      (p.ms / 1000).toFixed(1) + (p.stalled ? '!' : ''),
+      (p.ms / 1000).toFixed(1) + (p.stalled ? '!' : p.cut ? '~' : ''),
       p.ops,
       p.reads,
       p.writes,
@@ -637,7 +669,11 @@ export function printReport(options: FaultLoadOptions, r: LoadReport): void {
     [
       `${options.title}: ${WORKERS} workers, ${KEYS} keys, timeouts Redis ${options.redisTimeout} ms, ` +
         `PostgreSQL ${options.primaryTimeout} ms, ${r.busyThreads} busy threads, ${options.rounds} round(s), ` +
-        `at least ${options.minReads} reads per phase without a fault`,
+        `at least ${options.minReads} reads per phase without a fault` +
+        (options.budgetMs === undefined
+          ? ''
+          : `, a budget of ${options.budgetMs / 1000} s (~: a phase the budget cut short, ` +
+            `${r.phases.filter((p) => p.cut).length} of ${r.phases.length})`),
       header,
       ...rows,
       `operations ${r.operations} in ${r.seconds.toFixed(1)} s, reads checked ${r.checkedReads}, wrong values ${r.wrongValues.length}, ` +

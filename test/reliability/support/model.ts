@@ -1,5 +1,14 @@
 import { KNOWN_BUGS } from './known-bugs.js';
-import { KEYS, describeCommand, type Command, type OpRecord, type Run } from './program.js';
+import {
+  CACHE_GRACE,
+  CACHE_TTL,
+  KEYS,
+  describeCommand,
+  type Command,
+  type OpRecord,
+  type Run,
+} from './program.js';
+import type { ScheduledStore } from './scheduled-store.js';
 
 /** One way a key got its value: a write through the store, or a loader result. */
 type Source =
@@ -183,6 +192,8 @@ export function checkRun(run: Run, options: { failuresInjected: boolean }): stri
     });
   }
 
+  if (run.config?.grace) violations.push(...checkGraceBound(run));
+
   for (const key of KEYS) {
     const allowedFinal = model.allowed(key, end, end);
     const primaryValue = run.primary?.data.get(key);
@@ -226,6 +237,67 @@ export function checkRun(run: Run, options: { failuresInjected: boolean }): stri
     }
   }
   return violations;
+}
+
+/**
+ * 5. The grace bound: a value served from a cache layer is at most `grace` past its ttl. Every cache write
+ * asks for at most ttl + grace (the program gives no per-call ttl and no jitter, and a backfill's ttl is
+ * cut to what its source has left). A read served by a cache layer (`onServed`; for a getMany, a value
+ * only the caches can hold: no primary, or a loader's value) must have found a copy that landed there
+ * less than ttl + grace (wall clock) before the layer handed it out. The copy read is the last one the
+ * layer handed out before the read resolved (a read may join a walk that began before it), and it may
+ * have been rewritten since it landed first (a refresh, a backfill): any landing of the value counts.
+ */
+function checkGraceBound(run: Run): string[] {
+  const violations: string[] = [];
+  const bound = CACHE_TTL + CACHE_GRACE;
+  const caches = run.layers.filter((layer) => layer !== run.primary);
+  for (const layer of caches) {
+    for (const event of layer.events) {
+      if (event.method === 'set' && event.ttl !== undefined && event.ttl > bound) {
+        violations.push(
+          `grace bound: ${layer.name} was written ${event.value} for ${event.key} with ttl ${event.ttl}, more than ttl + grace (${bound})`,
+        );
+      }
+    }
+  }
+  for (const op of run.ops) {
+    if (!op.ok || op.results === undefined) continue;
+    const { command } = op;
+    if (command.op === 'get' || command.op === 'getOrLoad') {
+      const served = caches.filter((layer) => layer.name === op.served?.layer);
+      if (served.length > 0) violations.push(...servedWithinGrace(op, command.key, op.results[0], served));
+    } else if (command.op === 'getMany') {
+      command.keys.forEach((key, i) => {
+        const value = op.results![i];
+        const cachesOnly = run.primary === undefined || value?.startsWith('L') === true;
+        if (value !== undefined && cachesOnly) violations.push(...servedWithinGrace(op, key, value, caches));
+      });
+    }
+  }
+  return violations;
+}
+
+/** The violation when none of `layers` handed out `value` within ttl + grace of a landing of it. */
+function servedWithinGrace(
+  op: OpRecord,
+  key: string,
+  value: string | undefined,
+  layers: ScheduledStore[],
+): string[] {
+  const ages: string[] = [];
+  for (const layer of layers) {
+    const same = (e: { key: string; value?: string }) => e.key === key && e.value === value;
+    const read = layer.events.filter((e) => e.method === 'read' && same(e) && e.at < op.res).pop();
+    if (read === undefined) continue;
+    const landed = layer.events.filter((e) => e.method === 'set' && same(e) && e.at < read.at);
+    const newest = Math.max(...landed.map((e) => e.wall!));
+    if (read.wall! - newest < CACHE_TTL + CACHE_GRACE) return [];
+    ages.push(`${layer.name} handed it out ${read.wall! - newest} ms after it landed`);
+  }
+  return [
+    `grace bound: #${op.id} ${describeCommand(op.command)} [${op.inv}..${op.res}] returned ${String(value)} for ${key}, served past ttl + grace (${CACHE_TTL + CACHE_GRACE} ms): ${ages.join('; ') || 'no layer handed it out'}`,
+  ];
 }
 
 /** The program and what happened, for a failure message. */

@@ -139,6 +139,10 @@ export interface OpRecord {
   /** What a read resolved: one entry per key (a get has one). */
   results?: Array<string | undefined>;
   error?: unknown;
+  /** With grace: the wall time when the operation was called (ms). */
+  wallInv?: number;
+  /** A get's or getOrLoad's `onServed`: the layer that served the value (`'loader'`, or none for a miss). */
+  served?: { layer: string | undefined; stale: boolean };
 }
 
 export interface LoadRecord {
@@ -198,7 +202,9 @@ export function buildStore(s: fc.Scheduler, config: Config, clock = new Clock(),
       if (primaryIndex < 0 || i === primaryIndex || config.copies[i]) store.data.set(key, value);
       // With grace, the caches' initial copies were written with their ttl: a tick makes them stale.
       if (config.grace && i !== primaryIndex && store.data.has(key)) {
-        store.expiries.set(key, wall.now + CACHE_TTL + CACHE_GRACE);
+        const ttl = CACHE_TTL + CACHE_GRACE;
+        store.expiries.set(key, wall.now + ttl);
+        store.events.push({ at: 0, layer: store.name, method: 'set', key, value, wall: wall.now, ttl });
       }
     });
   }
@@ -262,10 +268,13 @@ async function runScheduled(
     const record: OpRecord = { id, command, inv: 0, res: 0, ok: false };
     ops.push(record);
     record.inv = clock.tick();
+    if (config.grace) record.wallInv = wall.now;
+    const onServed = (layer: string | undefined, info: { stale: boolean }) =>
+      (record.served = { layer, stale: info.stale });
     let call: Promise<unknown>;
     switch (command.op) {
       case 'get':
-        call = store.get(command.key).then((value) => (record.results = [value]));
+        call = store.get(command.key, { onServed }).then((value) => (record.results = [value]));
         break;
       case 'getMany':
         call = store.getMany(command.keys).then((found) => (record.results = found));
@@ -311,7 +320,7 @@ async function runScheduled(
             return load.value;
           });
         };
-        call = store.getOrLoad(command.key, loader).then((value) => (record.results = [value]));
+        call = store.getOrLoad(command.key, loader, { onServed }).then((value) => (record.results = [value]));
         break;
       }
     }

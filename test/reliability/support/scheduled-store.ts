@@ -33,9 +33,14 @@ export interface FailurePlan {
 export interface LayerEvent {
   at: number;
   layer: string;
-  method: 'set' | 'delete' | 'read-failure' | 'clear';
+  /** `read`: (with a wall clock) a read of the layer found a copy. */
+  method: 'set' | 'delete' | 'read-failure' | 'clear' | 'read';
   key: string;
   value?: string;
+  /** With a wall clock: the wall time it landed at (ms). */
+  wall?: number;
+  /** A set's ttl (ms), as the store gave it. */
+  ttl?: number;
 }
 
 /**
@@ -90,11 +95,23 @@ export class ScheduledStore implements Store<string, string> {
     }
   }
 
-  /** The key's value unless its entry expired on the wall clock. */
+  /** The key's value unless its entry expired on the wall clock; with a wall clock, a copy found is recorded. */
   #live(key: string): string | undefined {
+    if (this.#wall === undefined) return this.data.get(key);
     const expiresAt = this.expiries.get(key);
-    if (this.#wall !== undefined && expiresAt !== undefined && this.#wall.now >= expiresAt) return undefined;
-    return this.data.get(key);
+    if (expiresAt !== undefined && this.#wall.now >= expiresAt) return undefined;
+    const value = this.data.get(key);
+    if (value !== undefined) {
+      this.events.push({
+        at: this.clock.tick(),
+        layer: this.name,
+        method: 'read',
+        key,
+        value,
+        wall: this.#wall.now,
+      });
+    }
+    return value;
   }
 
   async #getWithExpiry(key: string): Promise<{ value: string; expiresAt?: number } | undefined> {
@@ -146,7 +163,15 @@ export class ScheduledStore implements Store<string, string> {
     this.data.set(key, value);
     if (ttl !== undefined && this.#wall !== undefined) this.expiries.set(key, this.#wall.now + ttl);
     else this.expiries.delete(key);
-    this.events.push({ at: this.clock.tick(), layer: this.name, method: 'set', key, value });
+    this.events.push({
+      at: this.clock.tick(),
+      layer: this.name,
+      method: 'set',
+      key,
+      value,
+      ...(this.#wall !== undefined ? { wall: this.#wall.now } : {}),
+      ...(ttl !== undefined ? { ttl } : {}),
+    });
   }
 
   async delete(key: string): Promise<void> {
