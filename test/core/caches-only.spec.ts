@@ -6,6 +6,7 @@ import {
   type InvalidationBus,
 } from '../../lib/index.js';
 import { flush, FullTestStore, TestStore } from '../support/test-store.js';
+import { LocalBus } from '../support/local-bus.js';
 
 function setup(
   entries: { l0?: Record<string, string>; l1?: Record<string, string>; db?: Record<string, string> } = {},
@@ -225,16 +226,7 @@ describe('invalidate', () => {
   });
 
   it('is published on the bus, and another instance drops its local copy', async () => {
-    const published: string[][] = [];
-    const listeners: Array<(keys: string[]) => void> = [];
-    const bus = (): InvalidationBus => ({
-      publish: async (keys) => {
-        published.push([...keys]);
-        listeners.forEach((listener) => listener([...keys]));
-      },
-      subscribe: async (onKeys) => void listeners.push(onKeys),
-      close: async () => {},
-    });
+    const bus = new LocalBus();
     const localA = new TestStore<string>({ k: 'v' });
     const localB = new TestStore<string>({ k: 'v' });
     const db = new TestStore<string>({ k: 'v' });
@@ -243,18 +235,18 @@ describe('invalidate', () => {
         { store: localA, local: true },
         { store: db, primary: true },
       ],
-      withInvalidationBus(bus()),
+      withInvalidationBus(bus.connect()),
     );
     new DelegatedStore<string, string>(
       [
         { store: localB, local: true },
         { store: db, primary: true },
       ],
-      withInvalidationBus(bus()),
+      withInvalidationBus(bus.connect()),
     );
     await a.invalidate('k');
     await flush();
-    expect(published).toEqual([['k']]);
+    expect(bus.published).toEqual([['k']]);
     expect(localB.data.has('k')).toBe(false);
   });
 });

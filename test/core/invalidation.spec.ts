@@ -5,25 +5,8 @@ import {
   withInvalidationBus,
   type InvalidationBus,
 } from '../../lib/index.js';
+import { LocalBus } from '../support/local-bus.js';
 import { flush, TestStore } from '../support/test-store.js';
-
-/** An in-process bus: every instance on it hears the others, never itself. */
-class LocalBus {
-  readonly #listeners = new Map<InvalidationBus, (keys: string[]) => void>();
-  published: string[][] = [];
-
-  connect(): InvalidationBus {
-    const bus: InvalidationBus = {
-      publish: async (keys) => {
-        this.published.push([...keys]);
-        for (const [other, listener] of this.#listeners) if (other !== bus) listener([...keys]);
-      },
-      subscribe: async (onKeys) => void this.#listeners.set(bus, onKeys),
-      close: async () => void this.#listeners.delete(bus),
-    };
-    return bus;
-  }
-}
 
 function instance(bus: InvalidationBus, shared: TestStore<string>) {
   const local = new TestStore<string>();

@@ -6,11 +6,11 @@ import {
   StoreClosedError,
   withInvalidationBus,
   withMiddleware,
-  type InvalidationBus,
   type Middleware,
   type OperationContext,
 } from '../../lib/index.js';
 import { flush, FullTestStore, TestStore } from '../support/test-store.js';
+import { LocalBus } from '../support/local-bus.js';
 
 /** [l0 cache, l1 cache, db primary], every store with has/clear/keys/getSet. */
 function setup(
@@ -174,16 +174,7 @@ describe('getSet', () => {
   });
 
   it('publishes its key on the bus once written, and another instance drops its local copy', async () => {
-    const published: string[][] = [];
-    const listeners: Array<(keys: string[]) => void> = [];
-    const bus = (): InvalidationBus => ({
-      publish: async (keys) => {
-        published.push([...keys]);
-        listeners.forEach((listener) => listener([...keys]));
-      },
-      subscribe: async (onKeys) => void listeners.push(onKeys),
-      close: async () => {},
-    });
+    const bus = new LocalBus();
     const localA = new FullTestStore<string>();
     const localB = new FullTestStore<string>({ k: 'old' });
     const db = new FullTestStore<string>({ k: 'old' });
@@ -192,18 +183,18 @@ describe('getSet', () => {
         { store: localA, local: true },
         { store: db, primary: true },
       ],
-      withInvalidationBus(bus()),
+      withInvalidationBus(bus.connect()),
     );
     new DelegatedStore<string, string>(
       [
         { store: localB, local: true },
         { store: db, primary: true },
       ],
-      withInvalidationBus(bus()),
+      withInvalidationBus(bus.connect()),
     );
     expect(await a.getSet('k', 'new')).toBe('old');
     await flush();
-    expect(published).toEqual([['k']]);
+    expect(bus.published).toEqual([['k']]);
     expect(localB.data.has('k')).toBe(false);
   });
 

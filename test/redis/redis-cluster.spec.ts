@@ -1,6 +1,5 @@
 import { afterAll, beforeAll, expect, it } from '@jest/globals';
 import { randomUUID } from 'node:crypto';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { Cluster, Redis } from 'ioredis';
 import { RedisStore, RedisUnavailableError } from '../../lib/redis/index.js';
 import { hashSlot } from '../../lib/redis/hash-slot.js';
@@ -15,6 +14,7 @@ import {
   type ClusterNodeAddress,
 } from '../support/redis-cluster.js';
 import { freePort } from '../support/redis-server.js';
+import { eventually } from '../support/eventually.js';
 
 afterAll(() => releaseTestCluster());
 
@@ -26,19 +26,6 @@ async function slotOwners(client: Cluster): Promise<Map<number, number>> {
     for (let slot = from; slot <= to; slot++) owners.set(slot, Number(master[1]));
   }
   return owners;
-}
-
-/** Polls until `check` passes, or fails with its last error after `within` ms. */
-async function eventually(check: () => Promise<void> | void, within: number): Promise<void> {
-  const started = Date.now();
-  for (;;) {
-    try {
-      return await check();
-    } catch (error) {
-      if (Date.now() - started > within) throw error;
-      await sleep(20);
-    }
-  }
 }
 
 async function collect<T>(iterable: AsyncIterable<T>): Promise<T[]> {

@@ -17,6 +17,7 @@ import { describeWithScratchRedis, ScratchCluster } from '../support/redis-clust
 import { ScratchRedis } from '../support/redis-server.js';
 import { TestStore } from '../support/test-store.js';
 import { traffic as startTraffic } from '../support/traffic.js';
+import { eventually } from '../support/eventually.js';
 
 const REDIS_TIMEOUT = 100;
 /** A behaviour bound, not a benchmark: a read never waits on Redis much longer than the layer's timeout. */
@@ -29,19 +30,6 @@ function traffic(store: DelegatedStore<string, string>) {
 
 function redisHits(stats: StoreStats): number {
   return stats.layers.find((layer) => layer.name === 'redis')!.hits;
-}
-
-/** Polls until `check` passes, or fails with its last error after `within` ms. */
-async function eventually(check: () => Promise<void> | void, within: number): Promise<void> {
-  const started = Date.now();
-  for (;;) {
-    try {
-      return await check();
-    } catch (error) {
-      if (Date.now() - started > within) throw error;
-      await sleep(20);
-    }
-  }
 }
 
 /** How many reads found their key on one server (INFO keyspace_hits; a restart starts it over). */

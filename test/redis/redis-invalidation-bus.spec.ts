@@ -3,7 +3,6 @@ import { execFile } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { Redis, type Cluster } from 'ioredis';
 import {
   ConfigurationError,
@@ -26,23 +25,10 @@ import {
   type ClusterNodeAddress,
 } from '../support/redis-cluster.js';
 import { flush, gate, TestStore } from '../support/test-store.js';
+import { eventually } from '../support/eventually.js';
 
 const run = promisify(execFile);
 const publisherScript = fileURLToPath(new URL('./fixtures/publish-invalidation.mjs', import.meta.url));
-
-/** Polls until `check` passes, or fails with its last error after `within` ms. */
-async function eventually(check: () => Promise<void> | void, within: number): Promise<number> {
-  const started = performance.now();
-  for (;;) {
-    try {
-      await check();
-      return performance.now() - started;
-    } catch (error) {
-      if (performance.now() - started > within) throw error;
-      await sleep(2);
-    }
-  }
-}
 
 /** A bus that tells the test when it has handed a message to the store. */
 function observed(bus: InvalidationBus): InvalidationBus & { delivered: string[][]; next(): Promise<void> } {
@@ -126,13 +112,13 @@ describeWithRedis('RedisInvalidationBus', () => {
     expect(await b.memory.get('user:1')).toBe('v1');
 
     await a.store.set('user:1', 'v2');
-    const took = await eventually(async () => expect(await b.store.get('user:1')).toBe('v2'), 100);
+    const took = await eventually(async () => expect(await b.store.get('user:1')).toBe('v2'), 100, 2);
     expect(took).toBeLessThan(100);
     await b.store.drain();
     expect(await b.memory.get('user:1')).not.toBe('v1');
 
     await a.store.delete('user:1');
-    await eventually(async () => expect(await b.store.get('user:1')).toBeUndefined(), 100);
+    await eventually(async () => expect(await b.store.get('user:1')).toBeUndefined(), 100, 2);
     expect(await b.memory.get('user:1')).toBeUndefined();
   });
 
@@ -260,7 +246,7 @@ describeWithRedis('RedisInvalidationBus', () => {
 
     const { stdout } = await run(process.execPath, [publisherScript, REDIS_URL, channel, 'user:7']);
     expect(Number(stdout.trim())).toBeGreaterThanOrEqual(1);
-    await eventually(async () => expect(await local.store.get('user:7')).toBe('new'), 1000);
+    await eventually(async () => expect(await local.store.get('user:7')).toBe('new'), 1000, 2);
   });
 
   it('refuses a bad configuration', () => {
@@ -545,13 +531,13 @@ describeWithCluster('RedisInvalidationBus on a Redis Cluster', () => {
     await Promise.all([a.bus.subscribe(() => {}), b.bus.subscribe((keys) => delivered.push(keys))]);
     await a.store.set('user:1', 'v1');
     // B's read must not overlap the invalidation of that first write, which would (rightly) drop its backfill.
-    await eventually(() => expect(delivered).toEqual([['user:1']]), 2000);
+    await eventually(() => expect(delivered).toEqual([['user:1']]), 2000, 2);
     await flush();
     expect(await b.store.get('user:1')).toBe('v1');
     await b.store.drain();
     expect(await b.memory.get('user:1')).toBe('v1');
     await a.store.set('user:1', 'v2');
-    await eventually(async () => expect(await b.memory.get('user:1')).toBeUndefined(), 2000);
+    await eventually(async () => expect(await b.memory.get('user:1')).toBeUndefined(), 2000, 2);
     expect(await b.store.get('user:1')).toBe('v2');
   });
 

@@ -184,15 +184,4 @@ export function metric(text: string, sample: string): number {
 }
 
 /** Retries an assertion until it passes: the invalidation bus delivers to the other instances asynchronously. */
-export async function eventually(assertion: () => Promise<void>, timeoutMs = 3000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    try {
-      await assertion();
-      return;
-    } catch (error) {
-      if (Date.now() > deadline) throw error;
-      await new Promise((resolve) => setTimeout(resolve, 25));
-    }
-  }
-}
+export { eventually } from '../../support/eventually.js';
